@@ -1,0 +1,115 @@
+import { Context, type Effect, type Option, Schema } from "effect"
+import type {
+  JobName,
+  Materialization,
+  RunCounts,
+  RunRecord,
+  RunStatus,
+  Watermark,
+  WatermarkKey
+} from "../domain/Run.ts"
+
+export class RunStoreError extends Schema.TaggedError<RunStoreError>()("RunStoreError", {
+  operation: Schema.String,
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {
+  override get message(): string {
+    return `state database ${this.operation}: ${this.detail} (check STOREFLOW_STATE_DB_URL and that the database is reachable)`
+  }
+}
+
+export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `no run with id ${this.id} (list runs with: storeflow runs)`
+  }
+}
+
+export interface StartRun {
+  readonly id: string
+  readonly tenant: string
+  readonly job: JobName
+  readonly store?: string | undefined
+  readonly pipeline?: string | undefined
+  readonly partition?: string | undefined
+}
+
+export interface FinishRun {
+  readonly status: Exclude<RunStatus, "running">
+  readonly counts?: RunCounts | undefined
+  readonly error?: string | undefined
+  readonly summary?: unknown
+}
+
+export interface RunQuery {
+  readonly tenant?: string | undefined
+  readonly job?: JobName | undefined
+  readonly store?: string | undefined
+  readonly pipeline?: string | undefined
+  readonly status?: RunStatus | undefined
+  /** Newest first; default 50. */
+  readonly limit?: number | undefined
+}
+
+export interface MaterializationQuery {
+  readonly tenant: string
+  readonly pipeline?: string | undefined
+  /** Inclusive partition bounds (`YYYY-MM-DD`, compared as text). */
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+}
+
+/** A lease on a named lock: held by `owner` until `expiresAt` unless renewed. */
+export interface Lease {
+  readonly name: string
+  readonly owner: string
+  readonly expiresAt: Date
+}
+
+/**
+ * storeflow's own state: watermarks, run records, materializations and job locks. The Postgres Layer shares it between
+ * daemon processes; every write is one transaction.
+ */
+export class RunStore extends Context.Service<
+  RunStore,
+  {
+    /** The watermark of (tenant, store, source), if any was committed. */
+    readonly getWatermark: (key: WatermarkKey) => Effect.Effect<Option.Option<Watermark>, RunStoreError>
+    /** Commits a watermark (replacing the previous one). */
+    readonly setWatermark: (
+      key: WatermarkKey,
+      value: { readonly value: string; readonly key: string }
+    ) => Effect.Effect<Watermark, RunStoreError>
+    /** Records a run as `running`. */
+    readonly startRun: (run: StartRun) => Effect.Effect<RunRecord, RunStoreError>
+    /** Ends a run with its status, counts, error and summary. Fails with `RunNotFound` for an unknown id. */
+    readonly finishRun: (id: string, result: FinishRun) => Effect.Effect<RunRecord, RunStoreError | RunNotFound>
+    readonly getRun: (id: string) => Effect.Effect<RunRecord, RunStoreError | RunNotFound>
+    /** Runs matching the query, newest first. */
+    readonly listRuns: (query: RunQuery) => Effect.Effect<ReadonlyArray<RunRecord>, RunStoreError>
+    /** Records (or replaces) the committed state of a partition. */
+    readonly putMaterialization: (materialization: Materialization) => Effect.Effect<void, RunStoreError>
+    readonly getMaterialization: (
+      tenant: string,
+      pipeline: string,
+      partition: string
+    ) => Effect.Effect<Option.Option<Materialization>, RunStoreError>
+    /** Materializations ordered by pipeline, then partition. */
+    readonly listMaterializations: (
+      query: MaterializationQuery
+    ) => Effect.Effect<ReadonlyArray<Materialization>, RunStoreError>
+    /**
+     * Takes the named lock for `ttlMs` if it is free, expired, or already held by `owner` (then it is extended).
+     * Returns the lease, or `None` when another owner holds it. Safe across processes.
+     */
+    readonly acquireLock: (
+      name: string,
+      owner: string,
+      ttlMs: number
+    ) => Effect.Effect<Option.Option<Lease>, RunStoreError>
+    /** Gives the lock up if `owner` holds it; otherwise does nothing. */
+    readonly releaseLock: (name: string, owner: string) => Effect.Effect<void, RunStoreError>
+  }
+>()("storeflow/RunStore") {}

@@ -34,8 +34,9 @@ const substitute = (
   })
 
 /**
- * Resolves `${NAME}` and `${NAME:-default}` in every string of a parsed YAML tree; `$$` writes a literal `$`. Values stay
- * strings (numeric and boolean fields accept their text form). Every missing variable is reported with the path of the
+ * Resolves `${NAME}` and `${NAME:-default}` in every string of a parsed YAML tree; `$$` writes a literal `$`. A key left
+ * empty (`key:` or `key: null`, e.g. a section whose lines are all commented out) is dropped, so it takes its
+ * default. Values stay strings (numeric and boolean fields accept their text form). Every missing variable is reported with the path of the
  * field that uses it.
  */
 export const interpolate = (
@@ -49,7 +50,11 @@ export const interpolate = (
     }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]))
     if (Predicate.isObject(node)) {
-      return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]))
+      return Object.fromEntries(
+        Object.entries(node)
+          .filter(([, item]) => item !== null)
+          .map(([key, item]) => [key, walk(item, [...path, key])])
+      )
     }
     return node
   }

@@ -12,8 +12,7 @@ describe("interpolate", () => {
     assert.deepStrictEqual(result.value, {
       a: "postgres://u:p@host/db",
       b: ["fallback", "cost: $5"],
-      c: 3,
-      d: null
+      c: 3
     })
     assert.deepStrictEqual(result.issues, [])
   })

@@ -49,7 +49,7 @@ describe("loading tenants", () => {
   it.effect("applies defaults and resolves ${VAR} and ${VAR:-default}", () =>
     run(
       Effect.gen(function* () {
-        const env = { ...exampleEnv(), PROJECT_01_DB_PORT: "6543" }
+        const env: Record<string, string | undefined> = { ...exampleEnv(), PROJECT_01_DB_PORT: "6543" }
         delete env.PROJECT_01_DB_HOST
         const tenant = yield* loadTenantById(shippedTenantsDir, "project_01", env)
         const config = tenant.config

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { existsSync } from "node:fs"
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Console, Effect, type Layer } from "effect"
+import { CliError, Command } from "effect/cli"
+import { runsCommand } from "./cli/runs.ts"
+import { CliEnv, ExitCode, root } from "./cli/shared.ts"
+import { tenantsCommand } from "./cli/tenants.ts"
+import type { Env } from "./config/load.ts"
+import type { RunStore, RunStoreError } from "./services/RunStore.ts"
+
+export const VERSION = "0.1.0"
+
+/** The Layers commands need beyond the platform's; tests swap them for in-memory ones. */
+export interface CliLayers {
+  readonly runStore: Layer.Layer<RunStore, RunStoreError>
+}
+
+export const command = (layers: CliLayers) =>
+  root.pipe(Command.withSubcommands([tenantsCommand, runsCommand.pipe(Command.provide(layers.runStore))]))
+
+/** A config error exits 2 (the issues say: invalid config is not a failed run); other failures exit 1. */
+const exitCodeOf = (error: unknown): Effect.Effect<number> => {
+  if (error instanceof ExitCode) return Effect.succeed(error.code)
+  if (CliError.isCliError(error)) return Effect.succeed(1)
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
+  const message = error instanceof Error ? error.message : String(error)
+  return Console.error(`error: ${message}`).pipe(Effect.as(tag === "ConfigInvalid" ? 2 : 1))
+}
+
+/** Runs the CLI with `args` (without the program name) and returns the process exit code. */
+export const runCli = (args: ReadonlyArray<string>, layers: CliLayers, env: Env) =>
+  Command.runWith(command(layers), { version: VERSION })(args).pipe(
+    Effect.as(0),
+    Effect.catch(exitCodeOf),
+    Effect.provideService(CliEnv, { vars: env })
+  )
+
+if (import.meta.main) {
+  // .env holds local settings and secrets; variables already in the environment win.
+  if (existsSync(".env")) process.loadEnvFile(".env")
+  const { layerPostgresFromConfig } = await import("../layers/run-store/postgres.ts")
+  runCli(process.argv.slice(2), { runStore: layerPostgresFromConfig }, process.env).pipe(
+    Effect.flatMap((code) =>
+      Effect.sync(() => {
+        process.exitCode = code
+      })
+    ),
+    Effect.provide(NodeServices.layer),
+    NodeRuntime.runMain({ disableErrorReporting: true })
+  )
+}

@@ -18,8 +18,8 @@ export const tenantSummary = (config: TenantConfig) => {
     ...(partitioned.length > 0 ? [{ name: "daily_etl_job", schedule: config.jobs.daily_etl_job }] : []),
     ...(latest.length > 0 ? [{ name: "master_sync_job", schedule: config.jobs.master_sync_job }] : [])
   ]
-  const schedules = jobs.filter((j) => j.schedule !== undefined && j.schedule.enabled)
-  const esl = config.esl !== undefined && config.esl.enabled ? config.esl : undefined
+  const schedules = jobs.filter((j) => j.schedule?.enabled === true)
+  const esl = config.esl?.enabled === true ? config.esl : undefined
   return {
     id: config.id,
     name: config.name,

@@ -10,18 +10,14 @@ import {
   RunStoreError,
   type StartRun
 } from "../../src/services/RunStore.ts"
-import { runLimit, toJsonText } from "./shared.ts"
-
-// JSON-encoded tuples, so keys cannot collide whatever characters the parts contain.
-const keyOf = (...parts: ReadonlyArray<string>): string => JSON.stringify(parts)
+import { makeEslStateMemory } from "./memory-esl.ts"
+import { compareText, keyOf, runLimit, toJsonText } from "./shared.ts"
 
 /** Round-trips a value through JSON, as a jsonb column would. */
 const asJson = (operation: string, field: string, value: unknown) =>
   Effect.map(toJsonText(operation, field, value), (text): unknown => JSON.parse(text))
 
 const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
-
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * `RunStore` in process memory, with the same behaviour as the PostgreSQL Layer. Times come from the Effect `Clock`,
@@ -159,7 +155,8 @@ export const layerMemory: Layer.Layer<RunStore> = Layer.effect(
       getMaterialization,
       listMaterializations,
       acquireLock,
-      releaseLock
+      releaseLock,
+      ...makeEslStateMemory()
     })
   })
 )

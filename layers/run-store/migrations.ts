@@ -62,6 +62,42 @@ export const migrations = Migrator.fromRecord({
         expires_at timestamptz NOT NULL
       )
     `
+  }),
+  // ESL sync state. `seq` orders keys queued by one statement (they share `queued_at`), so "oldest first" is total.
+  "0002_create_esl_sync_tables": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE storeflow_article_hashes (
+        tenant text NOT NULL,
+        store text NOT NULL,
+        article_id text NOT NULL,
+        hash text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant, store, article_id)
+      )
+    `
+    yield* sql`
+      CREATE TABLE storeflow_requeue (
+        tenant text NOT NULL,
+        store text NOT NULL,
+        key text NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        queued_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant, store, key)
+      )
+    `
+    yield* sql`
+      CREATE TABLE storeflow_alert_states (
+        tenant text NOT NULL,
+        scope text NOT NULL,
+        condition text NOT NULL,
+        active boolean NOT NULL,
+        since timestamptz NOT NULL,
+        notified_at timestamptz NOT NULL,
+        detail text NOT NULL,
+        PRIMARY KEY (tenant, scope, condition)
+      )
+    `
   })
 })
 

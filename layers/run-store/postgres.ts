@@ -13,6 +13,8 @@ import {
   type StartRun
 } from "../../src/services/RunStore.ts"
 import { migrate } from "./migrations.ts"
+import { describeSqlError, storeError } from "./postgres-errors.ts"
+import { makeEslState } from "./postgres-esl.ts"
 import { runLimit, toJsonText } from "./shared.ts"
 
 export interface PostgresOptions {
@@ -41,39 +43,12 @@ const decodeRuns = Schema.decodeUnknownEffect(Schema.Array(RunRecord))
 const decodeMaterializations = Schema.decodeUnknownEffect(Schema.Array(MaterializationRow))
 const decodeLeases = Schema.decodeUnknownEffect(Schema.Array(LeaseRow))
 
-const describeSqlError = (error: SqlError.SqlError): string => {
-  const reason = error.reason
-  const message = (reason.message ?? reason._tag).replace(/^PgConnection: /, "")
-  const inner = reason.cause instanceof Error ? reason.cause.message : undefined
-  return inner !== undefined && inner !== "" && !message.includes(inner) ? `${message}: ${inner}` : message
-}
-
 // A missing database arrives as an unclassified error, but raised while connecting.
 const isConnectionFailure = (error: SqlError.SqlError): boolean =>
   error.reason.operation === "connect" ||
   error.reason._tag === "ConnectionError" ||
   error.reason._tag === "AuthenticationError" ||
   error.reason._tag === "AuthorizationError"
-
-type DriverError = SqlError.SqlError | Schema.SchemaError
-
-const isDriverError = (error: unknown): error is DriverError =>
-  SqlError.isSqlError(error) || Schema.isSchemaError(error)
-
-/** Maps the driver's failures to a `RunStoreError` naming the `RunStore` method; other errors pass through. */
-const storeError =
-  (operation: string) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, DriverError> | RunStoreError, R> =>
-    Effect.mapError(self, (error) =>
-      isDriverError(error)
-        ? new RunStoreError({
-            operation,
-            detail: SqlError.isSqlError(error) ? describeSqlError(error) : `unexpected row: ${error.message}`,
-            cause: error
-          })
-        : // Not a driver error, so it is one of the method's own (`RunNotFound`, a `RunStoreError`).
-          (error as Exclude<E, DriverError>)
-    )
 
 /** The server a URL points at, for messages: host, port, database and user, never the password. */
 const describeTarget = (url: Redacted.Redacted<string>): Effect.Effect<string, RunStoreError> =>
@@ -270,7 +245,8 @@ const make = Effect.fnUntraced(function* (options: PostgresOptions) {
     getMaterialization,
     listMaterializations,
     acquireLock,
-    releaseLock
+    releaseLock,
+    ...makeEslState(sql)
   })
 })
 

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { RunStoreError } from "../../src/services/RunStore.ts"
+import { type RunStore, RunStoreError } from "../../src/services/RunStore.ts"
 
 /** `RunQuery.limit` when the caller gives none. */
 export const defaultRunLimit = 50
@@ -20,3 +20,22 @@ export const toJsonText = (operation: string, field: string, value: unknown): Ef
         cause
       })
   })
+
+/** The `RunStore` methods that keep ESL sync state, built apart from the rest in each Layer. */
+export type EslState = Pick<
+  (typeof RunStore)["Service"],
+  | "getArticleHashes"
+  | "putArticleHashes"
+  | "clearArticleHashes"
+  | "requeue"
+  | "requeued"
+  | "dequeue"
+  | "alertStates"
+  | "putAlertState"
+>
+
+// JSON-encoded tuples, so keys cannot collide whatever characters the parts contain.
+export const keyOf = (...parts: ReadonlyArray<string>): string => JSON.stringify(parts)
+
+/** Orders text by code unit, as PostgreSQL's `COLLATE "C"` does (both agree but for characters beyond the BMP). */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

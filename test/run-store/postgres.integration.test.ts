@@ -2,6 +2,8 @@ import { createServer } from "node:net"
 import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
 import { Cause, ConfigProvider, Context, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { Migrator, SqlClient } from "effect/sql"
+import { migrations, migrationsTable } from "../../layers/run-store/migrations.ts"
 import { layerPostgres, layerPostgresFromConfig } from "../../layers/run-store/postgres.ts"
 import { RunStore } from "../../src/services/RunStore.ts"
 import { freshDatabase, TestDatabase } from "../support/database.ts"
@@ -49,8 +51,90 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "60 seconds" })(
       ).pipe(Effect.provide(PgClient.layer({ url })))
       assert.deepStrictEqual(
         applied.map((row) => row.id),
-        [1]
+        [1, 2]
       )
+    })
+  )
+
+  it.effect("a database that ran only migration 0001 is upgraded in place and keeps its runs", () =>
+    Effect.gen(function* () {
+      const url = yield* freshDatabase
+      const onlyFirst = Effect.map(migrations, (all) => all.filter(([id]) => id === 1))
+      yield* Migrator.make({})({ loader: onlyFirst, table: migrationsTable }).pipe(
+        Effect.andThen(
+          SqlClient.SqlClient.use(
+            (sql) =>
+              sql`INSERT INTO storeflow_runs (id, tenant, job, status) VALUES ('old-run', 't', 'esl_sync', 'running')`
+          )
+        ),
+        Effect.provide(PgClient.layer({ url }))
+      )
+      const store = yield* buildStore(url)
+      assert.strictEqual((yield* store.getRun("old-run")).tenant, "t")
+      yield* store.putArticleHashes("t", "S001", [{ articleId: "a1", hash: "h1" }])
+      assert.strictEqual((yield* store.getArticleHashes("t", "S001", ["a1"])).get("a1"), "h1")
+    })
+  )
+
+  it.effect("5,000 article hashes are written and read back in one call each", () =>
+    Effect.gen(function* () {
+      const store = yield* RunStore
+      const tenant = `bulk-${Date.now()}`
+      const ids = Array.from({ length: 5_000 }, (_, i) => `article-${i}`)
+      yield* store.putArticleHashes(
+        tenant,
+        "S001",
+        ids.map((articleId) => ({ articleId, hash: `h0-${articleId}` }))
+      )
+      // Every other article changed since.
+      yield* store.putArticleHashes(
+        tenant,
+        "S001",
+        ids.filter((_, i) => i % 2 === 0).map((articleId) => ({ articleId, hash: `h1-${articleId}` }))
+      )
+      const found = yield* store.getArticleHashes(tenant, "S001", [...ids, "article-5000", "article--1"])
+      assert.strictEqual(found.size, 5_000)
+      ids.forEach((articleId, i) => {
+        assert.strictEqual(found.get(articleId), `${i % 2 === 0 ? "h1" : "h0"}-${articleId}`)
+      })
+      yield* store.clearArticleHashes(tenant, "S001", ids.slice(0, 4_000))
+      assert.deepStrictEqual(
+        Array.from((yield* store.getArticleHashes(tenant, "S001", ids)).keys()).sort(),
+        ids.slice(4_000).sort()
+      )
+    }).pipe(Effect.provide(storeOn))
+  )
+
+  it.effect("a failing ESL state statement is a RunStoreError naming the method", () =>
+    Effect.gen(function* () {
+      const url = yield* freshDatabase
+      const store = yield* buildStore(url)
+      yield* PgClient.PgClient.use(
+        (sql) => sql`DROP TABLE storeflow_article_hashes, storeflow_requeue, storeflow_alert_states`
+      ).pipe(Effect.provide(PgClient.layer({ url })))
+      const calls = {
+        getArticleHashes: store.getArticleHashes("t", "S001", ["a1"]),
+        putArticleHashes: store.putArticleHashes("t", "S001", [{ articleId: "a1", hash: "h" }]),
+        clearArticleHashes: store.clearArticleHashes("t", "S001"),
+        requeue: store.requeue("t", "S001", ["k"]),
+        requeued: store.requeued("t", "S001"),
+        dequeue: store.dequeue("t", "S001", ["k"]),
+        alertStates: store.alertStates("t"),
+        putAlertState: store.putAlertState({
+          tenant: "t",
+          scope: "esl:S001",
+          condition: "volume",
+          active: true,
+          since: new Date(),
+          notifiedAt: new Date(),
+          detail: "x"
+        })
+      }
+      for (const [operation, call] of Object.entries(calls)) {
+        const error = yield* Effect.flip(call)
+        assert.deepStrictEqual([error._tag, error.operation], ["RunStoreError", operation])
+        assert.include(error.detail, "does not exist")
+      }
     })
   )
 

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Stream } from "effect"
 import {
   type Column,
   type Condition,
@@ -86,6 +86,12 @@ const holds = (table: Table, condition: Condition, row: Row): boolean => {
       return (row[condition.column] ?? null) !== null
     case "After":
       return isAfter(table, condition, row)
+    case "In": {
+      const value = row[condition.column] ?? null
+      if (value === null) return false
+      const type = (table.byName.get(condition.column) as Column).type
+      return condition.values.some((candidate) => candidate !== null && compareValues(type, value, candidate) === 0)
+    }
     case "Compare": {
       const value = row[condition.column] ?? null
       if (value === null || condition.value === null) return false
@@ -209,7 +215,9 @@ export const layerMemory = (
                 ]
               : condition._tag === "Compare"
                 ? [[condition.column, condition.value]]
-                : [[condition.column, null]]
+                : condition._tag === "In"
+                  ? condition.values.map((value): readonly [string, Value] => [condition.column, value])
+                  : [[condition.column, null]]
           for (const [name, value] of bound) {
             const problem = parameterProblem(yield* columnOf(operation, table, name), value)
             if (problem !== undefined) return yield* fail(operation, "QueryFailed", problem)
@@ -282,10 +290,17 @@ export const layerMemory = (
         return (yield* tableNamed("rows", name)).rows
       })
 
+      // A memory database has no concurrent writers, so no transaction is ever open.
+      const horizon = Effect.map(Clock.currentTimeMillis, (millis) => ({
+        now: `${new Date(millis).toISOString().slice(0, 23)}000Z`,
+        oldestOpenTransaction: undefined
+      }))
+
       return Context.make(SourceDb, {
         columns,
         stream: (request) => Stream.unwrap(streamRows(request)),
-        exists
+        exists,
+        horizon
       }).pipe(Context.add(MemorySourceTables, { insert, update, delete: remove, rows }))
     })
   )

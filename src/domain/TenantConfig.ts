@@ -173,7 +173,12 @@ export const EslConfig = Schema.Struct({
     query: Schema.optionalKey(Schema.String),
     change_column: Identifier,
     key_column: Identifier,
-    store_column: Schema.optionalKey(Identifier)
+    store_column: Schema.optionalKey(Identifier),
+    /**
+     * Rows newer than now minus this are left for the next pass, for writers whose change timestamps come from a
+     * clock behind the database's. Transactions still open are waited for whatever this says.
+     */
+    safety_lag: defaulted(DurationField, "0s")
   }),
   mapping: ArticleMapping,
   batch_size: defaulted(
@@ -182,6 +187,15 @@ export const EslConfig = Schema.Struct({
   ),
   concurrency: defaulted(PositiveInt, 4),
   store_concurrency: defaulted(PositiveInt, 8),
+  /** Transient failures (5xx, timeouts, resets, 429) are retried with capped, jittered exponential backoff. */
+  retry: defaulted(
+    Schema.Struct({
+      base: defaulted(DurationField, "1s"),
+      cap: defaulted(DurationField, "10s"),
+      attempts: defaulted(PositiveInt, 5)
+    }),
+    {}
+  ),
   schedule: defaulted(
     Schema.Struct({
       every: defaulted(DurationField, "5m"),

@@ -61,6 +61,22 @@ export interface MaterializationQuery {
   readonly to?: string | undefined
 }
 
+/** Where an alert condition stands, so the same condition is not announced again on every run. */
+export interface AlertState {
+  readonly tenant: string
+  /** What the condition is about, e.g. `esl:S001`. */
+  readonly scope: string
+  /** Which condition, e.g. `run_failed`, `volume`, `slow_response`, `mismatch`. */
+  readonly condition: string
+  readonly active: boolean
+  /** When it last became active (or cleared, when inactive). */
+  readonly since: Date
+  /** When people were last told about it. */
+  readonly notifiedAt: Date
+  /** The figure that triggered it, for the reminder text. */
+  readonly detail: string
+}
+
 /** A lease on a named lock: held by `owner` until `expiresAt` unless renewed. */
 export interface Lease {
   readonly name: string
@@ -111,5 +127,36 @@ export class RunStore extends Context.Service<
     ) => Effect.Effect<Option.Option<Lease>, RunStoreError>
     /** Gives the lock up if `owner` holds it; otherwise does nothing. */
     readonly releaseLock: (name: string, owner: string) => Effect.Effect<void, RunStoreError>
+    /**
+     * Content hashes of the articles last accepted by the ESL API for (tenant, store), for the ids asked; ids never
+     * accepted are absent from the map.
+     */
+    readonly getArticleHashes: (
+      tenant: string,
+      store: string,
+      articleIds: ReadonlyArray<string>
+    ) => Effect.Effect<ReadonlyMap<string, string>, RunStoreError>
+    /** Records the hashes of accepted articles (replacing earlier ones), in one transaction. */
+    readonly putArticleHashes: (
+      tenant: string,
+      store: string,
+      hashes: ReadonlyArray<{ readonly articleId: string; readonly hash: string }>
+    ) => Effect.Effect<void, RunStoreError>
+    /** Forgets hashes, so those articles are sent again next time even if unchanged; all of the store's when omitted. */
+    readonly clearArticleHashes: (
+      tenant: string,
+      store: string,
+      articleIds?: ReadonlyArray<string>
+    ) => Effect.Effect<void, RunStoreError>
+    /** Queues source keys of a store to be sent on its next sync, whatever the watermark says (idempotent). */
+    readonly requeue: (tenant: string, store: string, keys: ReadonlyArray<string>) => Effect.Effect<void, RunStoreError>
+    /** The queued keys of a store, oldest first (they stay queued until `dequeue`). */
+    readonly requeued: (tenant: string, store: string) => Effect.Effect<ReadonlyArray<string>, RunStoreError>
+    /** Removes keys from the queue once they were delivered. */
+    readonly dequeue: (tenant: string, store: string, keys: ReadonlyArray<string>) => Effect.Effect<void, RunStoreError>
+    /** Every alert condition of a tenant (active or cleared), by scope then condition. */
+    readonly alertStates: (tenant: string) => Effect.Effect<ReadonlyArray<AlertState>, RunStoreError>
+    /** Records (or replaces) the state of one alert condition. */
+    readonly putAlertState: (state: AlertState) => Effect.Effect<void, RunStoreError>
   }
 >()("storeflow/RunStore") {}

@@ -67,6 +67,8 @@ export type Condition =
   | { readonly _tag: "IsNotNull"; readonly column: string }
   /** Row-value comparison `(c1, c2) > (v1, v2)`: keyset pagination after a watermark. */
   | { readonly _tag: "After"; readonly columns: readonly [string, string]; readonly values: readonly [Value, Value] }
+  /** The column equals one of the values (`= ANY($1)`); an empty list matches nothing. */
+  | { readonly _tag: "In"; readonly column: string; readonly values: ReadonlyArray<Value> }
 
 export interface ReadRequest {
   readonly source: Source
@@ -110,5 +112,15 @@ export class SourceDb extends Context.Service<
     readonly stream: (request: ReadRequest) => Stream.Stream<Row, SourceDbError>
     /** Whether at least one row matches: one cheap query, used to skip runs with nothing to do. */
     readonly exists: (request: ReadRequest) => Effect.Effect<boolean, SourceDbError>
+    /**
+     * The database's current time and the start time of its oldest transaction that is still open and has written
+     * (both canonical `timestamptz` text, UTC). Rows such a transaction changes may still appear later with change
+     * timestamps at or after that start, so change detection must not move past it. PostgreSQL reads
+     * `pg_stat_activity` (`backend_xid IS NOT NULL`); without the privilege to see other sessions it reports none.
+     */
+    readonly horizon: Effect.Effect<
+      { readonly now: string; readonly oldestOpenTransaction: string | undefined },
+      SourceDbError
+    >
   }
 >()("storeflow/SourceDb") {}

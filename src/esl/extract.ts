@@ -1,0 +1,132 @@
+import { Duration, Effect, Option, Stream } from "effect"
+import type { EslConfig } from "../domain/TenantConfig.ts"
+import { RunStore } from "../services/RunStore.ts"
+import { type Column, type Condition, type Row, type Source, SourceDb, SourceDbError } from "../services/SourceDb.ts"
+import { keyText } from "./articles.ts"
+import type { StoreSpec } from "./stores.ts"
+import { changeBound, textValue } from "./watermark.ts"
+
+/** Where a row came from: past the watermark (moves it), a NULL change value, or a re-queued key (neither moves it). */
+export type Origin = "change" | "null_change" | "requeued"
+
+export interface SourceRow {
+  readonly origin: Origin
+  readonly row: Row
+}
+
+/** What a pass will read for one store, decided once at its start. */
+export interface ChangePlan {
+  readonly source: Source
+  readonly changeColumn: Column
+  readonly keyColumn: Column
+  readonly storeConditions: ReadonlyArray<Condition>
+  /** Conditions selecting rows past the watermark and below the bound. */
+  readonly changed: ReadonlyArray<Condition>
+  readonly bound: string | undefined
+  readonly requeued: ReadonlyArray<string>
+  readonly watermark: { readonly value: string; readonly key: string } | undefined
+}
+
+const columnNamed = (tenant: string, columns: ReadonlyArray<Column>, name: string, role: string) => {
+  const column = columns.find((c) => c.name === name)
+  return column !== undefined
+    ? Effect.succeed(column)
+    : Effect.fail(
+        new SourceDbError({
+          tenant,
+          operation: "columns",
+          reason: "NotFound",
+          detail: `the ${role} column "${name}" is not in the ESL source (columns: ${columns.map((c) => c.name).join(", ")})`
+        })
+      )
+}
+
+/** Reads the watermark, the source's horizon and the re-queue, and builds the conditions of this pass. */
+export const planChanges = Effect.fnUntraced(function* (
+  tenant: string,
+  timeZone: string,
+  esl: EslConfig,
+  source: Source,
+  store: StoreSpec,
+  sourceName: string,
+  full: boolean
+) {
+  const db = yield* SourceDb
+  const runStore = yield* RunStore
+  const columns = yield* db.columns(source)
+  const changeColumn = yield* columnNamed(tenant, columns, esl.source.change_column, "change")
+  const keyColumn = yield* columnNamed(tenant, columns, esl.source.key_column, "key")
+  const stored = yield* runStore.getWatermark({ tenant, store: store.code, source: sourceName })
+  const watermark = full ? undefined : Option.getOrUndefined(stored)
+  const horizon = yield* db.horizon
+  const bound = changeBound(horizon, Duration.toMillis(esl.source.safety_lag), changeColumn.type, timeZone)
+  const changed: Array<Condition> = [...store.conditions, { _tag: "IsNotNull", column: changeColumn.name }]
+  if (watermark !== undefined) {
+    changed.push({
+      _tag: "After",
+      columns: [changeColumn.name, keyColumn.name],
+      values: [textValue(watermark.value, changeColumn.type), textValue(watermark.key, keyColumn.type)]
+    })
+  }
+  if (bound !== undefined) changed.push({ _tag: "Compare", column: changeColumn.name, op: "<", value: bound })
+  const requeued = yield* runStore.requeued(tenant, store.code)
+  return {
+    source,
+    changeColumn,
+    keyColumn,
+    storeConditions: store.conditions,
+    changed,
+    bound,
+    requeued,
+    watermark: stored.pipe(
+      Option.map((w) => ({ value: w.value, key: w.key })),
+      Option.getOrUndefined
+    )
+  } satisfies ChangePlan
+})
+
+/** Whether the pass has anything to do: one indexed `EXISTS` query, plus the re-queue read with the plan. */
+export const detectChanges = Effect.fn("esl.detect_changes")(function* (plan: ChangePlan, full: boolean) {
+  if (full || plan.requeued.length > 0) return true
+  const db = yield* SourceDb
+  return yield* db.exists({ source: plan.source, where: plan.changed })
+})
+
+/**
+ * Every row the pass handles, in order: changed rows by (change column, key), then rows whose change column is NULL
+ * (they cannot be ordered against the watermark, so every pass looks at them and the content hash keeps unchanged
+ * ones from being re-sent), then re-queued keys. Streams: memory does not grow with the number of rows.
+ */
+export const extractRows = (plan: ChangePlan): Stream.Stream<SourceRow, SourceDbError, SourceDb> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const db = yield* SourceDb
+      const key = plan.keyColumn.name
+      const changed = db
+        .stream({ source: plan.source, where: plan.changed, orderBy: [plan.changeColumn.name, key] })
+        .pipe(Stream.map((row): SourceRow => ({ origin: "change", row })))
+      const nulls = db
+        .stream({
+          source: plan.source,
+          where: [...plan.storeConditions, { _tag: "IsNull", column: plan.changeColumn.name }],
+          orderBy: [key]
+        })
+        .pipe(Stream.map((row): SourceRow => ({ origin: "null_change", row })))
+      const requeued =
+        plan.requeued.length === 0
+          ? Stream.empty
+          : db
+              .stream({
+                source: plan.source,
+                where: [
+                  ...plan.storeConditions,
+                  { _tag: "In", column: key, values: plan.requeued.map((k) => textValue(k, plan.keyColumn.type)) }
+                ],
+                orderBy: [key]
+              })
+              .pipe(Stream.map((row): SourceRow => ({ origin: "requeued", row })))
+      return changed.pipe(Stream.concat(nulls), Stream.concat(requeued))
+    })
+  ).pipe(Stream.withSpan("esl.extract"))
+
+export const rowKey = (plan: ChangePlan, row: Row): string => keyText(row[plan.keyColumn.name]) ?? ""

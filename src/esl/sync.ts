@@ -1,0 +1,220 @@
+import { randomUUID } from "node:crypto"
+import { Cause, Clock, Effect, Exit, Stream } from "effect"
+import type { EslConfig, TenantConfig } from "../domain/TenantConfig.ts"
+import { EslApi } from "../services/EslApi.ts"
+import { RunStore } from "../services/RunStore.ts"
+import type { Source } from "../services/SourceDb.ts"
+import { notifyConditions, syncConditions } from "./alerts.ts"
+import { makeValidator } from "./articles.ts"
+import { type ChunkResult, processChunk } from "./chunk.ts"
+import { detectChanges, extractRows, planChanges } from "./extract.ts"
+import type { SendMetrics } from "./send.ts"
+import { eslSource, type StoreSpec, storeSpecs } from "./stores.ts"
+import { type EslRunSummary, emptySummary, LISTED_MAX, latencyStats, recordCounts, type Stage } from "./summary.ts"
+
+export interface SyncOptions {
+  /** Re-send every article of the store, ignoring the watermark and content hashes (initial load, recovery). */
+  readonly full?: boolean | undefined
+}
+
+/** A lock outlives a crashed process by at most this long. */
+const LOCK_TTL_MS = 30 * 60_000
+
+export const lockName = (tenant: string, store: string) => `esl_sync:${tenant}:${store}`
+
+/** The name a watermark is kept under: the source it belongs to, so pointing ESL at another source starts afresh. */
+export const watermarkSource = (source: Source): string =>
+  source._tag === "Table" ? `${source.schema ?? ""}.${source.table}` : "query"
+
+const errorText = (cause: Cause.Cause<unknown>): string => {
+  const failure = cause.reasons.find(Cause.isFailReason)
+  if (failure !== undefined) {
+    const error = failure.error
+    return error instanceof Error ? error.message : String(error)
+  }
+  return Cause.pretty(cause).split("\n")[0] ?? "unexpected failure"
+}
+
+/** Persists a chunk's result: content hashes of accepted articles, then the watermark, then the re-queue. */
+const commitChunk = Effect.fn("esl.commit")(function* (
+  tenant: string,
+  store: string,
+  sourceName: string,
+  summary: EslRunSummary,
+  chunk: ChunkResult
+) {
+  const runStore = yield* RunStore
+  const accepted = chunk.outcome.accepted.flatMap((a) => {
+    const hash = chunk.hashes.get(a.articleId)
+    return hash === undefined ? [] : [{ articleId: a.articleId, hash }]
+  })
+  yield* runStore.putArticleHashes(tenant, store, accepted)
+  if (chunk.position !== undefined) {
+    yield* runStore.setWatermark({ tenant, store, source: sourceName }, chunk.position)
+    summary.watermark.after = chunk.position
+  }
+  if (chunk.requeuedKeys.length > 0) yield* runStore.dequeue(tenant, store, chunk.requeuedKeys)
+
+  const counts = summary.counts
+  counts.chunks += 1
+  counts.extracted += chunk.rows
+  counts.invalid += chunk.invalid.length
+  counts.unchanged += chunk.unchanged
+  counts.sent += chunk.sent
+  counts.accepted += chunk.outcome.accepted.length
+  counts.rejected += chunk.outcome.rejected.length
+  counts.nullChange += chunk.nullChange
+  counts.requeued += chunk.requeuedKeys.length
+  summary.invalid.push(...chunk.invalid.slice(0, LISTED_MAX - summary.invalid.length))
+  summary.rejected.push(...chunk.outcome.rejected.slice(0, LISTED_MAX - summary.rejected.length))
+})
+
+/** The ESL pass of one store, after the run was recorded as started. Fills `summary` as it goes. */
+const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summary: EslRunSummary, full: boolean) =>
+  Effect.gen(function* () {
+    const stage = (name: Stage, ms: number) => {
+      summary.stageMs[name] += ms
+    }
+    const source = eslSource(esl, tenant.source.schema)
+    const sourceName = watermarkSource(source)
+    const detectStart = performance.now()
+    const plan = yield* planChanges(tenant.id, tenant.timezone, esl, source, spec, sourceName, full)
+    summary.watermark.before = plan.watermark ?? null
+    summary.watermark.after = plan.watermark ?? null
+    summary.changeBound = plan.bound ?? null
+    const changed = yield* detectChanges(plan, full)
+    stage("detect_changes", performance.now() - detectStart)
+    if (!changed) {
+      summary.status = "skipped"
+      return
+    }
+
+    const api = yield* EslApi
+    const tokenStart = performance.now()
+    const token = yield* api.token(esl.company).pipe(Effect.withSpan("esl.get_token"))
+    stage("get_token", performance.now() - tokenStart)
+
+    const metrics: SendMetrics = { retries: 0, latencies: [] }
+    const check = makeValidator(esl, tenant.timezone)
+    const chunkContext = {
+      tenant: tenant.id,
+      company: esl.company,
+      store: spec.code,
+      timeZone: tenant.timezone,
+      esl,
+      plan,
+      full,
+      metrics,
+      stageMs: stage
+    }
+    const streamStart = performance.now()
+    yield* extractRows(plan).pipe(
+      Stream.grouped(esl.batch_size),
+      // Chunks are sent concurrently but come out in order, so each commit extends a gap-free prefix: a chunk that
+      // fails stops the stream before anything after it is committed.
+      Stream.mapEffect(processChunk(chunkContext, check), { concurrency: esl.concurrency }),
+      Stream.runForEach((chunk) => {
+        const start = performance.now()
+        return commitChunk(tenant.id, spec.code, sourceName, summary, chunk).pipe(
+          Effect.ensuring(Effect.sync(() => stage("commit", performance.now() - start)))
+        )
+      }),
+      Effect.ensuring(
+        Effect.gen(function* () {
+          summary.counts.retries = metrics.retries
+          summary.latencyMs = latencyStats(metrics.latencies)
+          const busy =
+            summary.stageMs.validate + summary.stageMs.transform + summary.stageMs.send + summary.stageMs.commit
+          stage("extract", Math.max(0, performance.now() - streamStart - busy))
+          const after = yield* api.token(esl.company).pipe(Effect.orElseSucceed(() => token))
+          summary.counts.tokenFetches = after.expiresAt.getTime() === token.expiresAt.getTime() ? 1 : 2
+        })
+      )
+    )
+    summary.status = "succeeded"
+  })
+
+export interface StoreResult {
+  readonly store: string
+  readonly summary: EslRunSummary
+}
+
+/** One ESL sync pass of one store: locked, recorded, alerted on. Never fails: the outcome is in the summary. */
+export const syncStore = Effect.fn("esl.sync")(function* (
+  tenant: TenantConfig,
+  spec: StoreSpec,
+  options: SyncOptions = {}
+) {
+  const esl = tenant.esl
+  if (esl === undefined) return yield* Effect.die(new Error(`tenant ${tenant.id} has no esl section`))
+  const full = options.full === true
+  const runStore = yield* RunStore
+  const runId = `esl-${randomUUID()}`
+  const summary = emptySummary(runId, tenant.id, spec.code, esl.company, full)
+  yield* Effect.annotateCurrentSpan({ "tenant.id": tenant.id, "esl.store": spec.code, "run.id": runId })
+  const started = yield* Clock.currentTimeMillis
+
+  const lock = yield* runStore.acquireLock(lockName(tenant.id, spec.code), runId, LOCK_TTL_MS)
+  if (lock._tag === "None") {
+    summary.status = "skipped"
+    summary.error = "another run of this store is in progress"
+    return { store: spec.code, summary } satisfies StoreResult
+  }
+
+  yield* runStore.startRun({ id: runId, tenant: tenant.id, job: "esl_sync", store: spec.code })
+  const exit = yield* Effect.exit(passOfStore(tenant, esl, spec, summary, full))
+  if (Exit.isFailure(exit)) {
+    summary.status = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
+    summary.error = errorText(exit.cause)
+  }
+  summary.durationMs = (yield* Clock.currentTimeMillis) - started
+
+  const finish = Effect.gen(function* () {
+    const recordStart = performance.now()
+    yield* runStore
+      .finishRun(runId, {
+        status: summary.status === "running" ? "failed" : summary.status,
+        counts: recordCounts(summary),
+        error: summary.error,
+        summary
+      })
+      .pipe(Effect.withSpan("esl.record"))
+    summary.stageMs.record = performance.now() - recordStart
+    const notifyStart = performance.now()
+    yield* notifyConditions(
+      {
+        tenant: tenant.id,
+        tenantName: tenant.name,
+        scope: `esl:${spec.code}`,
+        fields: { store: spec.code, run: runId, company: esl.company },
+        remindEvery: esl.alerts.remind_every
+      },
+      syncConditions(summary, esl.alerts)
+    )
+    summary.stageMs.notify = performance.now() - notifyStart
+  })
+  yield* finish.pipe(
+    Effect.ensuring(runStore.releaseLock(lockName(tenant.id, spec.code), runId).pipe(Effect.ignore)),
+    Effect.catch((error) =>
+      Effect.sync(() => {
+        summary.status = "failed"
+        summary.error = `could not record the run: ${error.message}`
+      })
+    )
+  )
+  if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.interrupt
+  return { store: spec.code, summary } satisfies StoreResult
+})
+
+/** One pass over the tenant's stores (or one of them), in parallel with a bound; one store's failure spares the rest. */
+export const syncTenant = Effect.fn("esl.sync_tenant")(function* (
+  tenant: TenantConfig,
+  options: SyncOptions & { readonly store?: string | undefined } = {}
+) {
+  const esl = tenant.esl
+  if (esl === undefined) return []
+  const specs = storeSpecs(esl).filter((s) => options.store === undefined || s.code === options.store)
+  return yield* Effect.forEach(specs, (spec) => syncStore(tenant, spec, options), {
+    concurrency: esl.store_concurrency
+  })
+})

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, type Layer } from "effect"
+import { Console, Effect, type Layer, Logger } from "effect"
 import { CliError, Command } from "effect/cli"
+import { type EslTenantLayer, eslCommand } from "./cli/esl.ts"
+import { eslSimCommand } from "./cli/esl-sim.ts"
 import { runsCommand } from "./cli/runs.ts"
 import { CliEnv, ExitCode, root } from "./cli/shared.ts"
 import { tenantsCommand } from "./cli/tenants.ts"
@@ -14,18 +16,28 @@ export const VERSION = "0.1.0"
 /** The Layers commands need beyond the platform's; tests swap them for in-memory ones. */
 export interface CliLayers {
   readonly runStore: Layer.Layer<RunStore, RunStoreError>
+  /** Builds a tenant's source, ESL API and notifier Layers from its config. */
+  readonly eslTenant: EslTenantLayer
 }
 
 export const command = (layers: CliLayers) =>
-  root.pipe(Command.withSubcommands([tenantsCommand, runsCommand.pipe(Command.provide(layers.runStore))]))
+  root.pipe(
+    Command.withSubcommands([
+      tenantsCommand,
+      eslCommand(layers.eslTenant, layers.runStore),
+      eslSimCommand,
+      runsCommand.pipe(Command.provide(layers.runStore))
+    ])
+  )
 
-/** A config error exits 2 (the issues say: invalid config is not a failed run); other failures exit 1. */
+/** A config error exits 2 (invalid config is not a failed run); other failures exit 1. */
 const exitCodeOf = (error: unknown): Effect.Effect<number> => {
   if (error instanceof ExitCode) return Effect.succeed(error.code)
   if (CliError.isCliError(error)) return Effect.succeed(1)
   const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
   const message = error instanceof Error ? error.message : String(error)
-  return Console.error(`error: ${message}`).pipe(Effect.as(tag === "ConfigInvalid" ? 2 : 1))
+  const usage = tag === "ConfigInvalid" || tag === "TenantNotFound" || tag === "TenantsDirNotFound"
+  return Console.error(`error: ${message}`).pipe(Effect.as(usage ? 2 : 1))
 }
 
 /** Runs the CLI with `args` (without the program name) and returns the process exit code. */
@@ -33,14 +45,17 @@ export const runCli = (args: ReadonlyArray<string>, layers: CliLayers, env: Env)
   Command.runWith(command(layers), { version: VERSION })(args).pipe(
     Effect.as(0),
     Effect.catch(exitCodeOf),
-    Effect.provideService(CliEnv, { vars: env })
+    Effect.provideService(CliEnv, { vars: env }),
+    // stdout carries the commands' output (tables, --json documents); logs go to stderr.
+    Effect.provideService(Logger.LogToStderr, true)
   )
 
 if (import.meta.main) {
   // .env holds local settings and secrets; variables already in the environment win.
   if (existsSync(".env")) process.loadEnvFile(".env")
   const { layerPostgresFromConfig } = await import("../layers/run-store/postgres.ts")
-  runCli(process.argv.slice(2), { runStore: layerPostgresFromConfig }, process.env).pipe(
+  const { eslTenantLayer } = await import("../layers/tenant.ts")
+  runCli(process.argv.slice(2), { runStore: layerPostgresFromConfig, eslTenant: eslTenantLayer }, process.env).pipe(
     Effect.flatMap((code) =>
       Effect.sync(() => {
         process.exitCode = code

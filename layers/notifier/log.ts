@@ -17,11 +17,12 @@ export const layerLog: Layer.Layer<Notifier> = Layer.succeed(
   Notifier.of({
     send: Effect.fn("Notifier.send")(function* (alert: Alert) {
       yield* logAt[alert.severity](alert.text).pipe(
+        // Fields flattened under a prefix: readable on one line, and unable to overwrite tenant/severity/title.
         Effect.annotateLogs({
+          ...Object.fromEntries(Object.entries(alert.fields).map(([key, value]) => [`field.${key}`, value])),
           tenant: alert.tenant,
           severity: alert.severity,
-          title: alert.title,
-          fields: alert.fields
+          title: alert.title
         })
       )
     })

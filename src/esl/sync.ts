@@ -162,46 +162,50 @@ export const syncStore = Effect.fn("esl.sync")(function* (
   }
 
   yield* runStore.startRun({ id: runId, tenant: tenant.id, job: "esl_sync", store: spec.code })
-  const exit = yield* Effect.exit(passOfStore(tenant, esl, spec, summary, full))
-  if (Exit.isFailure(exit)) {
-    summary.status = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
-    summary.error = errorText(exit.cause)
-  }
-  summary.durationMs = (yield* Clock.currentTimeMillis) - started
 
-  const finish = Effect.gen(function* () {
-    const recordStart = performance.now()
-    yield* runStore
-      .finishRun(runId, {
-        status: summary.status === "running" ? "failed" : summary.status,
-        counts: recordCounts(summary),
-        error: summary.error,
-        summary
-      })
-      .pipe(Effect.withSpan("esl.record"))
-    summary.stageMs.record = performance.now() - recordStart
-    const notifyStart = performance.now()
-    yield* notifyConditions(
-      {
-        tenant: tenant.id,
-        tenantName: tenant.name,
-        scope: `esl:${spec.code}`,
-        fields: { store: spec.code, run: runId, company: esl.company },
-        remindEvery: esl.alerts.remind_every
-      },
-      syncConditions(summary, esl.alerts)
+  // Recording runs as an exit finalizer, so a failed, interrupted (shutdown, Ctrl-C) or successful pass alike leaves
+  // its run record, its alerts and a free lock behind.
+  const finish = (exit: Exit.Exit<unknown, unknown>) =>
+    Effect.gen(function* () {
+      if (Exit.isFailure(exit)) {
+        summary.status = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
+        summary.error = summary.status === "interrupted" ? "interrupted before it finished" : errorText(exit.cause)
+      }
+      summary.durationMs = (yield* Clock.currentTimeMillis) - started
+      const recordStart = performance.now()
+      yield* runStore
+        .finishRun(runId, {
+          status: summary.status === "running" ? "failed" : summary.status,
+          counts: recordCounts(summary),
+          error: summary.error,
+          summary
+        })
+        .pipe(Effect.withSpan("esl.record"))
+      summary.stageMs.record = performance.now() - recordStart
+      const notifyStart = performance.now()
+      yield* notifyConditions(
+        {
+          tenant: tenant.id,
+          tenantName: tenant.name,
+          scope: `esl:${spec.code}`,
+          fields: { store: spec.code, run: runId, company: esl.company },
+          remindEvery: esl.alerts.remind_every
+        },
+        syncConditions(summary, esl.alerts)
+      )
+      summary.stageMs.notify = performance.now() - notifyStart
+    }).pipe(
+      Effect.catch((error) =>
+        Effect.sync(() => {
+          summary.status = "failed"
+          summary.error = `could not record the run: ${error.message}`
+        })
+      ),
+      Effect.ensuring(runStore.releaseLock(lockName(tenant.id, spec.code), runId).pipe(Effect.ignore))
     )
-    summary.stageMs.notify = performance.now() - notifyStart
-  })
-  yield* finish.pipe(
-    Effect.ensuring(runStore.releaseLock(lockName(tenant.id, spec.code), runId).pipe(Effect.ignore)),
-    Effect.catch((error) =>
-      Effect.sync(() => {
-        summary.status = "failed"
-        summary.error = `could not record the run: ${error.message}`
-      })
-    )
-  )
+
+  // Failures and defects are in the summary now; only an interruption goes on up.
+  const exit = yield* passOfStore(tenant, esl, spec, summary, full).pipe(Effect.onExit(finish), Effect.exit)
   if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.interrupt
   return { store: spec.code, summary } satisfies StoreResult
 })

@@ -138,7 +138,8 @@ describe("storeflow tenants", () => {
   it.effect("a missing tenants directory is a clear error", () =>
     Effect.gen(function* () {
       const result = yield* cli(["--tenants-dir", "/nonexistent/tenants", "tenants", "list"])
-      assert.strictEqual(result.code, 1)
+      assert.strictEqual(result.code, 2)
+      assert.include(result.stderr, "tenants directory /nonexistent/tenants does not exist")
     })
   )
 })

@@ -100,7 +100,8 @@ describe("Notifier log layer", () => {
         tenant: "acme",
         severity: "warning",
         title: "Slow ESL API",
-        fields: { store: "s1", run: "run-42" }
+        "field.store": "s1",
+        "field.run": "run-42"
       })
     })
   )

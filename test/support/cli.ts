@@ -1,6 +1,7 @@
 import { NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import { layerMemory } from "../../layers/run-store/memory.ts"
+import { eslTenantLayer } from "../../layers/tenant.ts"
 import type { Env } from "../../src/config/load.ts"
 import { type CliLayers, runCli } from "../../src/main.ts"
 
@@ -18,7 +19,11 @@ const text = (args: ReadonlyArray<unknown>) => args.map((a) => (typeof a === "st
  */
 export const cli = (
   args: ReadonlyArray<string>,
-  options: { readonly env?: Env; readonly runStore?: CliLayers["runStore"] } = {}
+  options: {
+    readonly env?: Env
+    readonly runStore?: CliLayers["runStore"]
+    readonly eslTenant?: CliLayers["eslTenant"]
+  } = {}
 ): Effect.Effect<CliResult> => {
   const out: Array<string> = []
   const err: Array<string> = []
@@ -28,7 +33,11 @@ export const cli = (
     error: (...a: ReadonlyArray<unknown>) => err.push(text(a)),
     warn: (...a: ReadonlyArray<unknown>) => err.push(text(a))
   })
-  return runCli(args, { runStore: options.runStore ?? layerMemory }, options.env ?? {}).pipe(
+  const layers: CliLayers = {
+    runStore: options.runStore ?? layerMemory,
+    eslTenant: options.eslTenant ?? eslTenantLayer
+  }
+  return runCli(args, layers, options.env ?? {}).pipe(
     Effect.map((code) => ({ code, stdout: out.join("\n"), stderr: err.join("\n") })),
     Effect.provideService(Console.Console, console),
     Effect.provide(NodeServices.layer)

@@ -2,10 +2,14 @@ import { readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { parseEnv } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { afterAll } from "vitest"
 import { parse, parseDocument } from "yaml"
+import { layerPostgres } from "../../layers/run-store/postgres.ts"
+import { startSimulator } from "../../src/esl/simulator/index.ts"
+import { execute } from "../source-db/postgres-support.ts"
 import { cli } from "../support/cli.ts"
+import { freshDatabase } from "../support/database.ts"
 import { copyTenants, editFile, projectRoot } from "../support/tenants.ts"
 
 const guide = readFileSync(join(projectRoot, "docs", "onboarding.md"), "utf8")
@@ -31,7 +35,7 @@ afterAll(() => {
 })
 
 describe("docs/onboarding.md", () => {
-  it.effect("every step works as written", () =>
+  it.live("every step works as written", () =>
     Effect.gen(function* () {
       const tenantsDir = copyTenants()
       dirs.push(tenantsDir)
@@ -42,11 +46,28 @@ describe("docs/onboarding.md", () => {
         "npx storeflow tenants new acme_mart",
         "npx storeflow tenants validate",
         "npx storeflow tenants list",
+        "npx storeflow esl sync --tenant acme_mart --store S001",
         "npx storeflow runs --tenant acme_mart"
       ])
-      const env = parseEnv(blocks("dotenv").join("\n"))
+      // The guide's .env values, with the two endpoints pointed at a real database and the ESL simulator.
+      const guideEnv = parseEnv(blocks("dotenv").join("\n"))
+      const url = yield* freshDatabase
+      yield* execute(url, [
+        `CREATE TABLE esl_items (item_code text PRIMARY KEY, item_name text, sale_price numeric(12,2),
+          store_code text, updated_at timestamp DEFAULT now())`,
+        "INSERT INTO esl_items VALUES ('I-1', '라면', 950, 'S001', now()), ('I-2', 'Tea', 3200.5, 'S001', now())"
+      ])
+      const sim = yield* startSimulator({
+        companies: { ACME: ["S001", "S002"] },
+        credentials: {
+          username: guideEnv.ACME_MART_ESL_USERNAME ?? "",
+          password: guideEnv.ACME_MART_ESL_PASSWORD ?? ""
+        }
+      })
+      const env = { ...guideEnv, ACME_MART_SOURCE_DB_URL: Redacted.value(url), ACME_MART_ESL_BASE_URL: sim.url }
+      const runStore = layerPostgres({ url })
       const run = (command: string) =>
-        cli(["--tenants-dir", tenantsDir, ...command.replace("npx storeflow ", "").split(" ")], { env })
+        cli(["--tenants-dir", tenantsDir, ...command.replace("npx storeflow ", "").split(" ")], { env, runStore })
 
       const scaffolded = yield* run(commands[0] ?? "")
       assert.strictEqual(scaffolded.code, 0, scaffolded.stderr)
@@ -64,8 +85,20 @@ describe("docs/onboarding.md", () => {
       const listed = yield* run(commands[2] ?? "")
       assert.include(listed.stdout, "acme_mart: 2 pipelines, 2 jobs, 2 schedules; ESL ACME: 2 stores every 5m")
 
-      const runs = yield* run(commands[3] ?? "")
+      const synced = yield* run(commands[3] ?? "")
+      assert.strictEqual(synced.code, 0, synced.stdout + synced.stderr)
+      assert.match(synced.stdout, /^S001 {2}succeeded .*sent 2, accepted 2/)
+      assert.deepStrictEqual(
+        (yield* sim.articles("ACME", "S001")).map((a) => [a.articleId, a.data.SALE_PRICE]),
+        [
+          ["I-1", "950"],
+          ["I-2", "3201"]
+        ]
+      )
+
+      const runs = yield* run(commands[4] ?? "")
       assert.strictEqual(runs.code, 0)
+      assert.match(runs.stdout, /acme_mart\s+esl_sync\s+store S001\s+succeeded/)
     })
   )
 

@@ -173,6 +173,16 @@ export const layerMemory: Layer.Layer<Warehouse, never, ObjectStore> = Layer.eff
       return Array.from(schemas.get(schema)?.keys() ?? []).sort()
     })
 
-    return Warehouse.of({ load, count, rows, tables: listTables })
+    // No SQL engine in memory: stages that need one are tested against DuckDB.
+    const query = Effect.fn("Warehouse.query")(function* (_sql: string) {
+      return yield* new WarehouseError({
+        operation: "query",
+        dataset: "memory",
+        reason: "QueryFailed",
+        detail: "the in-memory warehouse cannot run SQL; use the duckdb warehouse for SQL transfers"
+      })
+    })
+
+    return Warehouse.of({ load, count, rows, tables: listTables, query })
   })
 )

@@ -71,5 +71,10 @@ export class Warehouse extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
     /** Tables in a schema, sorted by name; empty when the schema does not exist. */
     readonly tables: (schema: string) => Effect.Effect<ReadonlyArray<string>, WarehouseError>
+    /**
+     * Runs one SQL statement in the warehouse's dialect (SQL transfers, checks) and returns its rows in the canonical
+     * value representation. A warehouse that cannot run SQL fails with `QueryFailed`.
+     */
+    readonly query: (sql: string) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
   }
 >()("storeflow/Warehouse") {}

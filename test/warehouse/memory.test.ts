@@ -287,3 +287,14 @@ describe("Warehouse memory: reading back", () => {
     )
   )
 })
+
+describe("memory warehouse SQL", () => {
+  it.effect("refuses SQL with a message pointing at DuckDB", () =>
+    Effect.gen(function* () {
+      const warehouse = yield* Warehouse
+      const error = yield* Effect.flip(warehouse.query("SELECT 1"))
+      assert.strictEqual(error.reason, "QueryFailed")
+      assert.include(error.message, "duckdb")
+    }).pipe(Effect.provide(layerMemory.pipe(Layer.provide(objectStoreMemory))))
+  )
+})

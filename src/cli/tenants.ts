@@ -3,6 +3,7 @@ import { Argument, Command } from "effect/cli"
 import { formatIssue } from "../config/errors.ts"
 import { type LoadedTenant, loadTenants, TENANT_FILE } from "../config/load.ts"
 import { Slug } from "../domain/fields.ts"
+import { assetKey, stagesOf } from "../etl/layout.ts"
 import type { TenantConfig } from "../domain/TenantConfig.ts"
 import { CliEnv, ExitCode, jsonFlag, root } from "./shared.ts"
 
@@ -36,6 +37,8 @@ export const tenantSummary = (config: TenantConfig) => {
       timezone: j.schedule?.timezone ?? config.timezone,
       enabled: j.schedule?.enabled ?? false
     })),
+    /** Dagster-style assets: one per stage of each pipeline (`<tenant>/<stage>/<pipeline>`). */
+    assets: config.pipelines.flatMap((p) => stagesOf(p).map((stage) => assetKey(config.id, stage, p.name))),
     schedules: schedules.length,
     esl:
       esl === undefined
@@ -53,7 +56,7 @@ const describeTenant = (tenant: LoadedTenant): ReadonlyArray<string> => {
   const esl =
     s.esl === null ? "" : `; ESL ${s.esl.company}: ${plural(s.esl.stores.length, "store")} every ${s.esl.every}`
   const lines = [
-    `${s.id}: ${plural(s.pipelines.length, "pipeline")}, ${plural(s.jobs.length, "job")}, ${plural(s.schedules, "schedule")}${esl}  (${s.name})`
+    `${s.id}: ${plural(s.pipelines.length, "pipeline")}, ${plural(s.assets.length, "asset")}, ${plural(s.jobs.length, "job")}, ${plural(s.schedules, "schedule")}${esl}  (${s.name})`
   ]
   for (const p of s.pipelines) {
     const stages = ["extract", ...(p.transfer === null ? [] : [`transfer ${p.transfer}`]), ...(p.load ? ["load"] : [])]

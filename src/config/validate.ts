@@ -34,6 +34,12 @@ export const checkTenant = (config: TenantConfig, directoryName: string): Readon
       problems.push({ path: [...at, "load"], message: "load: true needs a warehouse (trino or duckdb)" })
     }
   })
+  if (config.warehouse.type === "trino" && config.pipelines.some((p) => p.load) && config.object_store?.type !== "s3") {
+    problems.push({
+      path: ["warehouse"],
+      message: "trino reads the loaded Parquet from S3: use an s3 object_store (or the duckdb warehouse)"
+    })
+  }
   for (const name of new Set(duplicates(config.pipelines.map((p) => p.name)))) {
     problems.push({ path: ["pipelines"], message: `pipeline name "${name}" is used more than once` })
   }

@@ -23,9 +23,9 @@ describe("storeflow tenants", () => {
       assert.strictEqual(result.code, 0)
       const lines = result.stdout.split("\n")
       assert.isTrue(
-        lines.some((l) => l.startsWith("project_01: 3 pipelines, 2 jobs, 2 schedules; ESL PRJ01: 2 stores"))
+        lines.some((l) => l.startsWith("project_01: 3 pipelines, 6 assets, 2 jobs, 2 schedules; ESL PRJ01: 2 stores"))
       )
-      assert.isTrue(lines.some((l) => l.startsWith("demo: 2 pipelines, 2 jobs, 2 schedules")))
+      assert.isTrue(lines.some((l) => l.startsWith("demo: 2 pipelines, 5 assets, 2 jobs, 2 schedules")))
       assert.include(result.stdout, "pipeline sales_daily: daily by SALE_DT; extract → transfer sales_daily → load")
       assert.include(result.stdout, "pipeline cfg_item_master: latest; extract → load")
       assert.include(result.stdout, 'job daily_etl_job: "30 2 * * *" Asia/Seoul')

@@ -165,6 +165,25 @@ describe("loading tenants", () => {
     )
   )
 
+  it.effect("a trino warehouse needs an s3 object store to read the loaded files from", () =>
+    run(
+      Effect.gen(function* () {
+        const dir = scratch("demo")
+        editFile(join(dir, "demo", "tenant.yaml"), (text) =>
+          text.replace(
+            "type: duckdb\n  path: ${STOREFLOW_DEMO_DUCKDB_PATH:-./.storeflow/demo.duckdb}",
+            "type: trino\n  url: http://127.0.0.1:8080\n  schema: demo"
+          )
+        )
+        const error = yield* Effect.flip(loadTenant(join(dir, "demo"), {}))
+        assert.deepStrictEqual(
+          error.issues.map((i) => [i.path, i.message]),
+          [["warehouse", "trino reads the loaded Parquet from S3: use an s3 object_store (or the duckdb warehouse)"]]
+        )
+      })
+    )
+  )
+
   it.effect("reports YAML syntax errors with their line", () =>
     run(
       Effect.gen(function* () {

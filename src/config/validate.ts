@@ -34,6 +34,13 @@ export const checkTenant = (config: TenantConfig, directoryName: string): Readon
       problems.push({ path: [...at, "load"], message: "load: true needs a warehouse (trino or duckdb)" })
     }
   })
+  const store = config.object_store
+  if (store?.type === "s3" && (store.access_key_id === undefined) !== (store.secret_access_key === undefined)) {
+    problems.push({
+      path: ["object_store"],
+      message: "set both access_key_id and secret_access_key, or neither (to use the AWS default credential chain)"
+    })
+  }
   if (config.warehouse.type === "trino" && config.pipelines.some((p) => p.load) && config.object_store?.type !== "s3") {
     problems.push({
       path: ["warehouse"],

@@ -184,6 +184,22 @@ describe("loading tenants", () => {
     )
   )
 
+  it.effect("S3 credentials come in pairs", () =>
+    run(
+      Effect.gen(function* () {
+        const dir = scratch("project_01")
+        editFile(join(dir, "project_01", "tenant.yaml"), (text) =>
+          text.replace("  secret_access_key: ${PROJECT_01_S3_SECRET_ACCESS_KEY}\n", "")
+        )
+        const error = yield* Effect.flip(loadTenant(join(dir, "project_01"), exampleEnv()))
+        assert.deepStrictEqual(
+          error.issues.map((i) => i.path),
+          ["object_store"]
+        )
+      })
+    )
+  )
+
   it.effect("reports YAML syntax errors with their line", () =>
     run(
       Effect.gen(function* () {

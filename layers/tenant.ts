@@ -1,19 +1,26 @@
+import { resolve } from "node:path"
 import { Effect, Layer } from "effect"
-import type { TenantConfig } from "../src/domain/TenantConfig.ts"
+import type { LoadedTenant } from "../src/config/load.ts"
+import type { TenantConfig, WarehouseConfig } from "../src/domain/TenantConfig.ts"
 import type { EslApi } from "../src/services/EslApi.ts"
 import type { Notifier } from "../src/services/Notifier.ts"
+import type { ObjectStore } from "../src/services/ObjectStore.ts"
 import type { SourceDb, SourceDbError } from "../src/services/SourceDb.ts"
+import { Warehouse, WarehouseError } from "../src/services/Warehouse.ts"
 import { layerHttpFetch } from "./esl-api/http.ts"
 import { layerFromConfigNode } from "./notifier/fromConfig.ts"
+import { objectStoreLayer } from "./object-store/fromConfig.ts"
 import { layerPostgres } from "./source-db/postgres.ts"
+import { layerDuckDb } from "./warehouse/duckdb.ts"
+import { layerTrino, trinoOptions } from "./warehouse/trino.ts"
 
-/**
- * A tenant's own source database, ESL API client and notifiers, built from its config. `Layer.fresh`: Effect
- * memoizes Layers by identity, and a tenant must never be handed another tenant's pool or token.
- */
+// Every factory below wraps its result in `Layer.fresh`: Effect memoizes Layers by identity, and a tenant must never
+// be handed another tenant's pool, client or token.
+
+/** A tenant's own source database, ESL API client and notifiers. */
 export const eslTenantLayer = (tenant: TenantConfig): Layer.Layer<SourceDb | EslApi | Notifier, SourceDbError> => {
   const esl = tenant.esl
-  const api =
+  const api: Layer.Layer<EslApi> =
     esl === undefined
       ? Layer.effectContext(Effect.die(new Error(`tenant ${tenant.id} has no esl section`)))
       : layerHttpFetch({
@@ -26,8 +33,60 @@ export const eslTenantLayer = (tenant: TenantConfig): Layer.Layer<SourceDb | Esl
   return Layer.fresh(
     Layer.mergeAll(
       layerPostgres({ tenant: tenant.id, source: tenant.source }),
-      api as Layer.Layer<EslApi>,
+      api,
       layerFromConfigNode(tenant.id, tenant.notifications)
+    )
+  )
+}
+
+/** `warehouse: none`: loading is refused by config validation, so this only answers if something slips through. */
+const noWarehouse = (tenant: string): Layer.Layer<Warehouse> => {
+  const refuse = (operation: string) =>
+    Effect.fail(
+      new WarehouseError({
+        operation,
+        dataset: tenant,
+        reason: "QueryFailed",
+        detail: "this tenant has no warehouse (warehouse: none); configure duckdb or trino to load data"
+      })
+    )
+  return Layer.succeed(Warehouse, {
+    load: () => refuse("load"),
+    count: () => refuse("count"),
+    rows: () => refuse("rows"),
+    tables: () => refuse("tables"),
+    query: () => refuse("query")
+  })
+}
+
+export const warehouseLayer = (
+  tenant: string,
+  config: WarehouseConfig
+): Layer.Layer<Warehouse, WarehouseError, ObjectStore> => {
+  switch (config.type) {
+    case "duckdb":
+      return layerDuckDb({
+        path: config.path === ":memory:" ? config.path : resolve(config.path),
+        schema: config.schema
+      })
+    case "trino":
+      return layerTrino(trinoOptions(config, `storeflow/${tenant}`))
+    case "none":
+      return noWarehouse(tenant)
+  }
+}
+
+/** A tenant's source database, object store and warehouse, for ETL runs. */
+export const etlTenantLayer = (tenant: LoadedTenant) => {
+  const config = tenant.config
+  const store: Layer.Layer<ObjectStore> =
+    config.object_store === undefined
+      ? Layer.effectContext(Effect.die(new Error(`tenant ${tenant.id} has no object_store`)))
+      : objectStoreLayer(config.object_store)
+  return Layer.fresh(
+    Layer.mergeAll(
+      layerPostgres({ tenant: tenant.id, source: config.source }),
+      warehouseLayer(tenant.id, config.warehouse).pipe(Layer.provideMerge(store))
     )
   )
 }

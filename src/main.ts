@@ -5,6 +5,7 @@ import { Console, Effect, type Layer, Logger } from "effect"
 import { CliError, Command } from "effect/cli"
 import { type EslTenantLayer, eslCommand } from "./cli/esl.ts"
 import { eslSimCommand } from "./cli/esl-sim.ts"
+import { type EtlTenantLayer, etlCommand } from "./cli/etl.ts"
 import { runsCommand } from "./cli/runs.ts"
 import { CliEnv, ExitCode, root } from "./cli/shared.ts"
 import { tenantsCommand } from "./cli/tenants.ts"
@@ -18,6 +19,8 @@ export interface CliLayers {
   readonly runStore: Layer.Layer<RunStore, RunStoreError>
   /** Builds a tenant's source, ESL API and notifier Layers from its config. */
   readonly eslTenant: EslTenantLayer
+  /** Builds a tenant's source, object store and warehouse Layers from its config. */
+  readonly etlTenant: EtlTenantLayer
 }
 
 export const command = (layers: CliLayers) =>
@@ -25,6 +28,7 @@ export const command = (layers: CliLayers) =>
     Command.withSubcommands([
       tenantsCommand,
       eslCommand(layers.eslTenant, layers.runStore),
+      etlCommand(layers.etlTenant, layers.runStore),
       eslSimCommand,
       runsCommand.pipe(Command.provide(layers.runStore))
     ])
@@ -54,8 +58,9 @@ if (import.meta.main) {
   // .env holds local settings and secrets; variables already in the environment win.
   if (existsSync(".env")) process.loadEnvFile(".env")
   const { layerPostgresFromConfig } = await import("../layers/run-store/postgres.ts")
-  const { eslTenantLayer } = await import("../layers/tenant.ts")
-  runCli(process.argv.slice(2), { runStore: layerPostgresFromConfig, eslTenant: eslTenantLayer }, process.env).pipe(
+  const { eslTenantLayer, etlTenantLayer } = await import("../layers/tenant.ts")
+  const layers = { runStore: layerPostgresFromConfig, eslTenant: eslTenantLayer, etlTenant: etlTenantLayer }
+  runCli(process.argv.slice(2), layers, process.env).pipe(
     Effect.flatMap((code) =>
       Effect.sync(() => {
         process.exitCode = code

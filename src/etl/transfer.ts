@@ -30,7 +30,10 @@ export interface Transfer {
   /** The output columns, given the input columns. */
   readonly columns: (input: ReadonlyArray<Column>) => ReadonlyArray<Column>
   /** Transforms the rows; must emit rows with exactly the declared output columns. */
-  readonly rows: <E>(rows: Stream.Stream<Row, E>, context: TransferContext) => Stream.Stream<Row, E | TransferError>
+  readonly rows: <E, R>(
+    rows: Stream.Stream<Row, E, R>,
+    context: TransferContext
+  ) => Stream.Stream<Row, E | TransferError, R>
 }
 
 export const defineTransfer = (transfer: Omit<Transfer, typeof TransferTypeId>): Transfer => ({

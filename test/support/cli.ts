@@ -1,7 +1,7 @@
 import { NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import { layerMemory } from "../../layers/run-store/memory.ts"
-import { eslTenantLayer } from "../../layers/tenant.ts"
+import { eslTenantLayer, etlTenantLayer } from "../../layers/tenant.ts"
 import type { Env } from "../../src/config/load.ts"
 import { type CliLayers, runCli } from "../../src/main.ts"
 
@@ -23,6 +23,7 @@ export const cli = (
     readonly env?: Env
     readonly runStore?: CliLayers["runStore"]
     readonly eslTenant?: CliLayers["eslTenant"]
+    readonly etlTenant?: CliLayers["etlTenant"]
   } = {}
 ): Effect.Effect<CliResult> => {
   const out: Array<string> = []
@@ -35,7 +36,8 @@ export const cli = (
   })
   const layers: CliLayers = {
     runStore: options.runStore ?? layerMemory,
-    eslTenant: options.eslTenant ?? eslTenantLayer
+    eslTenant: options.eslTenant ?? eslTenantLayer,
+    etlTenant: options.etlTenant ?? etlTenantLayer
   }
   return runCli(args, layers, options.env ?? {}).pipe(
     Effect.map((code) => ({ code, stdout: out.join("\n"), stderr: err.join("\n") })),

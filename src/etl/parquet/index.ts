@@ -1,0 +1,5 @@
+export type { Compression } from "./chunk.ts"
+export { type EncoderOptions, makeParquetEncoder, type ParquetEncoder } from "./encoder.ts"
+export { ParquetEncodeError, ParquetFooterError } from "./errors.ts"
+export { type FooterSummary, footerLength, readFooter } from "./footer.ts"
+export { parquetTypeOf, schemaHash } from "./schema.ts"

@@ -1,0 +1,218 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { assert, layer } from "@effect/vitest"
+import { Context, Effect, Fiber, Layer, Stream } from "effect"
+import { layerPostgres as sourceLayer } from "../../layers/source-db/postgres.ts"
+import { readParquetRows } from "../../src/etl/parquet/read.ts"
+import { SourceDb } from "../../src/services/SourceDb.ts"
+import { startS3Server } from "../object-store/s3-server.ts"
+import { sourceConfig } from "../source-db/postgres-support.ts"
+import { TestDatabase } from "../support/database.ts"
+import { duckQuery, etlWorld, s3Store, salesRows } from "./integration-support.ts"
+
+const files = (folder: string) => readdirSync(folder).sort()
+
+layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })(
+  "ETL on PostgreSQL, a lake and DuckDB",
+  (it) => {
+    it.effect("master data round-trips exactly: source rows = Parquet (hyparquet) = DuckDB", () =>
+      Effect.gen(function* () {
+        const world = yield* etlWorld()
+        const result = yield* world.run("etl", "run", "--tenant", "shop", "--job", "master_sync_job", "--json")
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+        const folder = join(world.lake, "raw", "shop", "items", "latest")
+        const [manifest, part] = files(folder)
+        assert.strictEqual(manifest, "_manifest.json")
+        assert.match(part ?? "", /^part-etl-[0-9a-f-]+-00000\.parquet$/)
+
+        // What the source gives (canonical values) is exactly what the Parquet file holds.
+        const sourceRows = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(sourceLayer({ tenant: "shop", source: sourceConfig(world.url) }))
+            const db = Context.get(context, SourceDb)
+            const columns = yield* db.columns({ _tag: "Table", table: "items" })
+            const rows = yield* Stream.runCollect(
+              db.stream({ source: { _tag: "Table", table: "items" }, orderBy: ["item_id"] })
+            )
+            return { columns, rows }
+          })
+        )
+        const fromParquet = yield* Effect.promise(() =>
+          readParquetRows(new Uint8Array(readFileSync(join(folder, part ?? ""))), sourceRows.columns)
+        )
+        assert.deepStrictEqual(
+          fromParquet.toSorted((a, b) => (BigInt(a.item_id as bigint) < BigInt(b.item_id as bigint) ? -1 : 1)),
+          [...sourceRows.rows]
+        )
+
+        const duck = yield* duckQuery(
+          world.duckdb,
+          `SELECT item_id::varchar AS "id", name, price::varchar AS "price", "cost"::varchar AS "cost",
+           updated_at::varchar AS "updated", synced_at::varchar AS "synced", launched::varchar AS "launched",
+           attrs::varchar AS "attrs", ref::varchar AS "ref"
+         FROM main.items ORDER BY item_id`
+        )
+        const pg = yield* world.sql<Record<string, unknown>>(
+          `SELECT item_id::text id, name, price::text price, cost::text cost,
+           to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS.US') updated,
+           to_char(synced_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' synced,
+           launched::text launched, attrs::text attrs, ref::text ref
+         FROM items ORDER BY item_id`
+        )
+        assert.deepStrictEqual(
+          duck.map((r) => [r.id, r.name, r.price, r.cost, r.launched, r.ref]),
+          pg.map((r) => [r.id, r.name, r.price, r.cost, r.launched, r.ref])
+        )
+        assert.strictEqual(duck[0]?.updated, "2026-01-01 10:00:00.123456")
+        assert.strictEqual(duck[0]?.synced, "2026-01-01 01:00:00.654321+00")
+        assert.strictEqual(JSON.parse(String(duck[0]?.attrs)).brand, "서울")
+        assert.isNull(duck[1]?.name)
+      })
+    )
+
+    it.effect(
+      "a daily partition holds the day's rows in the tenant's time zone, and a re-run leaves one run's files",
+      () =>
+        Effect.gen(function* () {
+          const world = yield* etlWorld({ rows: [salesRows(3, 20)] })
+          const first = yield* world.run(
+            "etl",
+            "run",
+            "--tenant",
+            "shop",
+            "--job",
+            "daily_etl_job",
+            "--date",
+            "2026-01-02"
+          )
+          assert.strictEqual(first.code, 0, first.stdout)
+          assert.match(first.stdout, /sales \[2026-01-02\] {2}succeeded {2}extract 20 rows/)
+          const again = yield* world.run(
+            "etl",
+            "run",
+            "--tenant",
+            "shop",
+            "--job",
+            "daily_etl_job",
+            "--date",
+            "2026-01-02"
+          )
+          assert.strictEqual(again.code, 0)
+          const folder = join(world.lake, "raw", "shop", "sales", "dt=2026-01-02")
+          assert.strictEqual(files(folder).length, 2)
+          const counts = yield* duckQuery(world.duckdb, "SELECT dt, count(*)::int n FROM main.sales GROUP BY dt")
+          assert.deepStrictEqual(counts, [{ dt: "2026-01-02", n: 20 }])
+        })
+    )
+
+    it.effect("a 30-day backfill interrupted half way resumes to 30 partitions without duplicates", () =>
+      Effect.gen(function* () {
+        const world = yield* etlWorld({ rows: [salesRows(30, 10)] })
+        const fiber = yield* Effect.forkChild(
+          world.run(
+            "etl",
+            "backfill",
+            "--tenant",
+            "shop",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-30",
+            "--concurrency",
+            "1"
+          )
+        )
+        for (;;) {
+          // The table appears once the backfill's state store has run its migrations.
+          const [done] = yield* world
+            .sql<{ n: number }>("SELECT count(*)::int n FROM storeflow_materializations")
+            .pipe(Effect.orElseSucceed(() => [{ n: 0 }]))
+          if ((done?.n ?? 0) >= 15) break
+          yield* Effect.sleep("50 millis")
+        }
+        yield* Fiber.interrupt(fiber)
+        const partial = yield* world.run(
+          "etl",
+          "status",
+          "--tenant",
+          "shop",
+          "--pipeline",
+          "sales",
+          "--from",
+          "2026-01-01",
+          "--to",
+          "2026-01-30",
+          "--json"
+        )
+        const states = JSON.parse(partial.stdout) as ReadonlyArray<{ state: string }>
+        const materialized = states.filter((s) => s.state === "materialized").length
+        assert.isAtLeast(materialized, 15)
+        assert.isBelow(materialized, 30)
+
+        const resumed = yield* world.run(
+          "etl",
+          "backfill",
+          "--tenant",
+          "shop",
+          "--from",
+          "2026-01-01",
+          "--to",
+          "2026-01-30"
+        )
+        assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+        assert.include(resumed.stdout, `${materialized} already materialized`)
+        const status = yield* world.run(
+          "etl",
+          "status",
+          "--tenant",
+          "shop",
+          "--pipeline",
+          "sales",
+          "--from",
+          "2026-01-01",
+          "--to",
+          "2026-01-30",
+          "--json"
+        )
+        assert.isTrue(
+          (JSON.parse(status.stdout) as ReadonlyArray<{ state: string }>).every((s) => s.state === "materialized")
+        )
+        const counts = yield* duckQuery(
+          world.duckdb,
+          'SELECT count(DISTINCT dt)::int AS "days", count(*)::int AS n, count(DISTINCT sale_id)::int AS ids FROM main.sales'
+        )
+        assert.deepStrictEqual(counts, [{ days: 30, n: 300, ids: 300 }])
+        for (const day of ["2026-01-01", "2026-01-15", "2026-01-30"]) {
+          assert.strictEqual(files(join(world.lake, "raw", "shop", "sales", `dt=${day}`)).length, 2)
+        }
+      })
+    )
+
+    it.effect("works the same over S3 (the real AWS SDK against an S3-compatible server)", () =>
+      Effect.gen(function* () {
+        const s3 = yield* Effect.acquireRelease(
+          Effect.promise(() => startS3Server("lake")),
+          (server) => Effect.promise(() => server.close())
+        )
+        const world = yield* etlWorld({ store: () => s3Store(s3.endpoint, s3.bucket), rows: [salesRows(1, 5)] })
+        const result = yield* world.run(
+          "etl",
+          "run",
+          "--tenant",
+          "shop",
+          "--job",
+          "daily_etl_job",
+          "--date",
+          "2026-01-01"
+        )
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+        assert.isTrue(
+          s3.requests.some((r) => r.startsWith("PUT /lake/lake/shop/sales/dt%3D2026-01-01/_manifest.json")),
+          s3.requests.join("\n")
+        )
+        const counts = yield* duckQuery(world.duckdb, "SELECT count(*)::int n FROM main.sales")
+        assert.deepStrictEqual(counts, [{ n: 5 }])
+      })
+    )
+  }
+)

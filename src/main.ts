@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, type Layer, Logger } from "effect"
+import { Cause, Console, Effect, Exit, type Layer, Logger, Runtime, type Stream } from "effect"
 import { CliError, Command } from "effect/cli"
+import { daemonCommand } from "./cli/daemon.ts"
 import { type EslTenantLayer, eslCommand } from "./cli/esl.ts"
 import { eslSimCommand } from "./cli/esl-sim.ts"
 import { type EtlTenantLayer, etlCommand } from "./cli/etl.ts"
@@ -10,6 +11,7 @@ import { runsCommand } from "./cli/runs.ts"
 import { CliEnv, ExitCode, root } from "./cli/shared.ts"
 import { tenantsCommand } from "./cli/tenants.ts"
 import type { Env } from "./config/load.ts"
+import { shutdown } from "./daemon/daemon.ts"
 import type { RunStore, RunStoreError } from "./services/RunStore.ts"
 
 export const VERSION = "0.1.0"
@@ -21,6 +23,8 @@ export interface CliLayers {
   readonly eslTenant: EslTenantLayer
   /** Builds a tenant's source, object store and warehouse Layers from its config. */
   readonly etlTenant: EtlTenantLayer
+  /** Config reload requests for the daemon (SIGHUP when omitted). */
+  readonly reloads?: Stream.Stream<void> | undefined
 }
 
 export const command = (layers: CliLayers) =>
@@ -29,6 +33,7 @@ export const command = (layers: CliLayers) =>
       tenantsCommand,
       eslCommand(layers.eslTenant, layers.runStore),
       etlCommand(layers.etlTenant, layers.runStore),
+      daemonCommand({ esl: layers.eslTenant, etl: layers.etlTenant, runStore: layers.runStore }, layers.reloads),
       eslSimCommand,
       runsCommand.pipe(Command.provide(layers.runStore))
     ])
@@ -67,6 +72,13 @@ if (import.meta.main) {
       })
     ),
     Effect.provide(NodeServices.layer),
-    NodeRuntime.runMain({ disableErrorReporting: true })
+    NodeRuntime.runMain({
+      disableErrorReporting: true,
+      // SIGTERM/SIGINT interrupt the program; a daemon that then drained its runs has stopped as asked: exit 0.
+      teardown: (exit, onExit) =>
+        Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && shutdown.graceful
+          ? onExit(0)
+          : Runtime.defaultTeardown(exit, onExit)
+    })
   )
 }

@@ -4,6 +4,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, type Layer, Logger, Runtime, type Stream } from "effect"
 import { CliError, Command } from "effect/cli"
 import { daemonCommand } from "./cli/daemon.ts"
+import { type DemoLayers, demoCommand } from "./cli/demo.ts"
 import { type EslTenantLayer, eslCommand } from "./cli/esl.ts"
 import { eslSimCommand } from "./cli/esl-sim.ts"
 import { type EtlTenantLayer, etlCommand } from "./cli/etl.ts"
@@ -25,6 +26,8 @@ export interface CliLayers {
   readonly etlTenant: EtlTenantLayer
   /** Config reload requests for the daemon (SIGHUP when omitted). */
   readonly reloads?: Stream.Stream<void> | undefined
+  /** The embedded defaults behind `storeflow demo` (npm start); the command is absent without them. */
+  readonly demo?: DemoLayers | undefined
 }
 
 export const command = (layers: CliLayers) =>
@@ -34,6 +37,7 @@ export const command = (layers: CliLayers) =>
       eslCommand(layers.eslTenant, layers.runStore),
       etlCommand(layers.etlTenant, layers.runStore),
       daemonCommand({ esl: layers.eslTenant, etl: layers.etlTenant, runStore: layers.runStore }, layers.reloads),
+      ...(layers.demo === undefined ? [] : [demoCommand(layers.demo)]),
       eslSimCommand,
       runsCommand.pipe(Command.provide(layers.runStore))
     ])
@@ -62,15 +66,28 @@ export const runCli = (args: ReadonlyArray<string>, layers: CliLayers, env: Env)
 if (import.meta.main) {
   // .env holds local settings and secrets; variables already in the environment win.
   if (existsSync(".env")) process.loadEnvFile(".env")
-  const { layerPostgresFromConfig } = await import("../layers/run-store/postgres.ts")
+  const { layerPostgres, layerPostgresFromConfig } = await import("../layers/run-store/postgres.ts")
   const { eslTenantLayer, etlTenantLayer } = await import("../layers/tenant.ts")
-  const layers = { runStore: layerPostgresFromConfig, eslTenant: eslTenantLayer, etlTenant: etlTenantLayer }
+  const { embeddedPostgres } = await import("../layers/postgres/embedded.ts")
+  const { observabilityLayer } = await import("../otel/observability.ts")
+  const layers: CliLayers = {
+    runStore: layerPostgresFromConfig,
+    eslTenant: eslTenantLayer,
+    etlTenant: etlTenantLayer,
+    demo: {
+      postgres: embeddedPostgres(),
+      runStoreAt: (url) => layerPostgres({ url }),
+      esl: eslTenantLayer,
+      etl: etlTenantLayer
+    }
+  }
   runCli(process.argv.slice(2), layers, process.env).pipe(
     Effect.flatMap((code) =>
       Effect.sync(() => {
         process.exitCode = code
       })
     ),
+    Effect.provide(observabilityLayer),
     Effect.provide(NodeServices.layer),
     NodeRuntime.runMain({
       disableErrorReporting: true,

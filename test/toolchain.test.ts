@@ -11,6 +11,7 @@ describe("toolchain", () => {
   it("the README's first commands are the ones CI runs", () => {
     const readme = readFileSync(join(projectRoot, "README.md"), "utf8")
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? ""
+    assert.include(firstBlock, "npm ci && npm start")
     assert.include(firstBlock, "npm ci && npm test")
     const ci = readFileSync(join(projectRoot, ".ci", "run"), "utf8")
     assert.include(ci, "npm ci")

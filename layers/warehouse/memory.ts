@@ -1,4 +1,5 @@
 import { Effect, Layer, Predicate } from "effect"
+import { readParquetRows } from "../../src/etl/parquet/read.ts"
 import { ObjectStore } from "../../src/services/ObjectStore.ts"
 import type { Column, Row, Value } from "../../src/services/SourceDb.ts"
 import {
@@ -9,7 +10,6 @@ import {
   Warehouse,
   WarehouseError
 } from "../../src/services/Warehouse.ts"
-import { readParquetRows } from "./parquet.ts"
 
 interface Table {
   readonly columns: ReadonlyArray<Column>

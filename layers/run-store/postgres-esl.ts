@@ -34,9 +34,17 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
     articleIds: ReadonlyArray<string>
   ) {
     if (articleIds.length === 0) return new Map<string, string>()
+    // One primary-key probe per id. `article_id = ANY($3)` let the planner filter every row of the store against the
+    // list instead (a bound array is not hashed, and without fresh statistics the list does not look selective):
+    // 110 ms per 500 ids on a 10,000-article store, against 2 ms here. LIMIT 1 keeps the lateral probe a nested loop.
     const rows = yield* sql`
-      SELECT article_id AS "articleId", hash FROM storeflow_article_hashes
-      WHERE tenant = ${tenant} AND store = ${store} AND article_id = ANY(${distinct(articleIds)}::text[])`
+      SELECT given.article_id AS "articleId", h.hash
+      FROM unnest(${distinct(articleIds)}::text[]) AS given(article_id)
+      CROSS JOIN LATERAL (
+        SELECT hash FROM storeflow_article_hashes
+        WHERE tenant = ${tenant} AND store = ${store} AND article_id = given.article_id
+        LIMIT 1
+      ) AS h`
     const hashes = yield* decodeHashes(rows)
     return new Map(hashes.map((row) => [row.articleId, row.hash]))
   }, storeError("getArticleHashes"))

@@ -1,0 +1,72 @@
+import { monitorEventLoopDelay } from "node:perf_hooks"
+
+/** The child side of `runWorker`: one job in over IPC, one answer back, with the process's memory peak. */
+
+export interface Memory {
+  /** The kernel's peak resident set size of this process over its whole life (`getrusage` maxrss), in bytes. */
+  readonly maxRssBytes: number
+  /** The largest `process.memoryUsage().rss` seen by a 10 ms sampler while the job ran, in bytes. */
+  readonly sampledPeakRssBytes: number
+  readonly samples: number
+  /** The RSS when the job arrived: the process with its modules loaded, before any work, in bytes. */
+  readonly startRssBytes: number
+  /** `process.memoryUsage()` at the sampled peak: where the resident memory was (heap, buffers, …). */
+  readonly atPeak: NodeJS.MemoryUsage
+  /** CPU time (user + system) the process spent while the job ran, in milliseconds. */
+  readonly cpuMs: number
+  /** How late timers ran while the job ran (event loop blocked by synchronous work), in milliseconds. */
+  readonly loopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number }
+}
+
+/** Samples the RSS every `everyMs` while the event loop is free; the kernel's `maxRSS` covers the gaps. */
+const sampler = (everyMs = 10) => {
+  let atPeak = process.memoryUsage()
+  const startRssBytes = atPeak.rss
+  let samples = 1
+  const cpu = process.cpuUsage()
+  const delay = monitorEventLoopDelay({ resolution: 10 })
+  delay.enable()
+  const timer = setInterval(() => {
+    samples += 1
+    if (process.memoryUsage.rss() > atPeak.rss) atPeak = process.memoryUsage()
+  }, everyMs)
+  timer.unref()
+  return {
+    stop: (): Memory => {
+      clearInterval(timer)
+      const now = process.memoryUsage()
+      if (now.rss > atPeak.rss) atPeak = now
+      const used = process.cpuUsage(cpu)
+      delay.disable()
+      const loopDelayMs = {
+        p50: delay.percentile(50) / 1e6,
+        p99: delay.percentile(99) / 1e6,
+        max: delay.max / 1e6
+      }
+      return {
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        sampledPeakRssBytes: atPeak.rss,
+        startRssBytes,
+        samples,
+        atPeak,
+        cpuMs: (used.user + used.system) / 1000,
+        loopDelayMs
+      }
+    }
+  }
+}
+
+/** Runs `handle` on the job the parent sends, answers `{ ok, result | error }` and exits. */
+export const serveJob = <Job, Result>(handle: (job: Job) => Promise<Result>): void => {
+  process.once("message", (job) => {
+    const memory = sampler()
+    handle(job as Job).then(
+      (result) => process.send?.({ ok: true, result: { ...result, memory: memory.stop() } }, () => process.exit(0)),
+      (error: unknown) =>
+        process.send?.(
+          { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+          () => process.exit(1)
+        )
+    )
+  })
+}

@@ -22,7 +22,11 @@ export const eslSimCommand = Command.make(
   "esl-sim",
   {
     // 8090 is where the demo tenant looks for it (tenants/demo/tenant.yaml); 0 picks a free port.
-    port: Flag.Int("port").pipe(Flag.withDescription("Port on 127.0.0.1 (0 picks a free one)"), Flag.withDefault(8090)),
+    port: Flag.Int("port").pipe(Flag.withDescription("Port to listen on (0 picks a free one)"), Flag.withDefault(8090)),
+    host: Flag.String("host").pipe(
+      Flag.withDescription("Address to listen on (0.0.0.0 to be reachable from other containers)"),
+      Flag.withDefault("127.0.0.1")
+    ),
     companies: companiesFlag,
     tokenTtl: Flag.Int("token-ttl").pipe(
       Flag.withDescription("Access-token lifetime in seconds"),
@@ -41,10 +45,11 @@ export const eslSimCommand = Command.make(
       Flag.withDefault(Redacted.make(defaultCredentials.password))
     )
   },
-  ({ port, companies, tokenTtl, username, password }) =>
+  ({ port, host, companies, tokenTtl, username, password }) =>
     Effect.gen(function* () {
       const sim = yield* startSimulator({
         port,
+        host,
         companies,
         tokenTtlSeconds: tokenTtl,
         credentials: { username, password: Redacted.value(password) }

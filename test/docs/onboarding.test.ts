@@ -83,7 +83,10 @@ describe("docs/onboarding.md", () => {
       assert.include(validated.stdout, "✓ acme_mart")
 
       const listed = yield* run(commands[2] ?? "")
-      assert.include(listed.stdout, "acme_mart: 2 pipelines, 5 assets, 2 jobs, 2 schedules; ESL ACME: 2 stores every 5m")
+      assert.include(
+        listed.stdout,
+        "acme_mart: 2 pipelines, 5 assets, 2 jobs, 2 schedules; ESL ACME: 2 stores every 5m"
+      )
 
       const synced = yield* run(commands[3] ?? "")
       assert.strictEqual(synced.code, 0, synced.stdout + synced.stderr)

@@ -77,6 +77,18 @@ describe("esl-sim command", () => {
     })
   )
 
+  it.live("--host 0.0.0.0 listens on every interface (as in a container)", () =>
+    Effect.gen(function* () {
+      const { out, effect } = run(["--host", "0.0.0.0", "--port", "0"])
+      const fiber = yield* Effect.forkChild(effect)
+      for (let i = 0; i < 300 && out.length === 0; i++) yield* Effect.sleep("10 millis")
+      const url = /listening on (http:\/\/\S+)$/.exec(out[0] ?? "")?.[1] ?? ""
+      const stats = yield* Effect.promise(() => fetch(`${url}/__sim/stats`).then((r) => r.status))
+      assert.strictEqual(stats, 200)
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
   it.effect("refuses a malformed --companies and a non-positive --token-ttl", () =>
     Effect.gen(function* () {
       for (const [args, expected] of [

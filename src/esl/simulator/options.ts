@@ -90,8 +90,10 @@ export type FaultRule = typeof FaultRule.Type
 export type FaultKind = FaultRule["kind"]
 
 export const SimulatorOptions = Schema.Struct({
-  /** 0 (the default) picks a free port. The simulator listens on 127.0.0.1 only. */
+  /** 0 (the default) picks a free port. */
   port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
+  /** The address to listen on: 127.0.0.1 (the default) or e.g. 0.0.0.0 inside a container. */
+  host: Schema.optionalKey(Schema.String),
   /** company code → its store codes; anything else is unknown (403 / 405). */
   companies: Schema.Record(Schema.String, Schema.Array(Schema.String)),
   /** The one account `POST /token` accepts; `demo` / `demo` by default, as the demo tenant uses. */

@@ -72,7 +72,10 @@ export const startSimulator = Effect.fn("EslSimulator.start")(function* (
   yield* addContractRoutes(router, ctx)
   yield* addControlRoutes(router, control)
   const server = createServer()
-  const http = yield* NodeHttpServer.make(() => server, { port: options.port ?? 0, host: "127.0.0.1" }).pipe(
+  const http = yield* NodeHttpServer.make(() => server, {
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1"
+  }).pipe(
     Effect.mapError(
       (error) => new SimulatorError({ message: `the ESL simulator could not listen: ${error.message}`, cause: error })
     )

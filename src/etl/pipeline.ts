@@ -9,7 +9,7 @@ import { Warehouse } from "../services/Warehouse.ts"
 import { type Manifest, readManifest, writePartition } from "./dataset.ts"
 import { EtlError, SchemaChanged } from "./errors.ts"
 import { assetKey, datasetRoot, LATEST } from "./layout.ts"
-import { readParquetRows } from "./parquet/read.ts"
+import { readParquetRows, rowGroupRanges } from "./parquet/read.ts"
 import { dayConditions } from "./partitions.ts"
 import { describeDiff, diffColumns, incompatibleChanges } from "./schema-change.ts"
 import type { PipelineRunSummary } from "./summary.ts"
@@ -98,24 +98,29 @@ const extract = Effect.fn("etl.extract")(function* (
   return manifest
 })
 
-/** The rows of a committed dataset, file by file. */
+/** The rows of a committed dataset, one row group at a time: memory holds one file's bytes and one group's rows. */
 const manifestRows = (
   where: { readonly tenant: string; readonly pipeline: string; readonly partition: string },
   manifest: Manifest
 ): Stream.Stream<Row, EtlError | ObjectNotFound | ObjectStoreError, ObjectStore> =>
   Stream.fromIterable(manifest.files).pipe(
-    Stream.mapEffect((file) =>
-      Effect.gen(function* () {
-        const store = yield* ObjectStore
-        const bytes = yield* store.get(file.key)
-        return yield* Effect.tryPromise({
-          try: () => readParquetRows(bytes, manifest.columns),
-          catch: (cause) =>
+    Stream.flatMap((file) =>
+      Stream.unwrap(
+        Effect.gen(function* () {
+          const store = yield* ObjectStore
+          const bytes = yield* store.get(file.key)
+          const unreadable = (cause: unknown) =>
             new EtlError({ ...where, stage: "transfer", detail: `cannot read ${file.key}: ${String(cause)}`, cause })
+          const ranges = yield* Effect.try({ try: () => rowGroupRanges(bytes), catch: unreadable })
+          return Stream.fromIterable(ranges).pipe(
+            Stream.mapEffect((range) =>
+              Effect.tryPromise({ try: () => readParquetRows(bytes, manifest.columns, range), catch: unreadable })
+            ),
+            Stream.flatMap((rows) => Stream.fromIterable(rows))
+          )
         })
-      })
-    ),
-    Stream.flatMap((rows) => Stream.fromIterable(rows))
+      )
+    )
   )
 
 /** Transfer: the tenant's transform over the extracted rows, written and committed like extract. */

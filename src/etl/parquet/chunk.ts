@@ -54,7 +54,7 @@ export class ChunkWriter {
       }
       // The page holds whole rows: its values, and the NULLs up to the next value.
       let end = row
-      if (!column.nullable) {
+      if (column.values === column.rows) {
         end = row + written
       } else {
         let seen = 0

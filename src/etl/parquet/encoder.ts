@@ -80,8 +80,12 @@ const makeBuffer = (column: Column): ColumnBuffer => {
   }
 }
 
-/** Rows appended between two checks of the row group's estimated size. */
+/**
+ * Rows appended between two checks of the row group's estimated size: at most this many, fewer as the group nears
+ * rowGroupBytes (judged by the bytes per row so far), and few at first, before that is known.
+ */
 const SLICE_ROWS = 1024
+const FIRST_SLICE_ROWS = 64
 const EMPTY = new Uint8Array(0)
 
 const positiveInteger = (name: string, value: number): number => {
@@ -169,13 +173,22 @@ export const makeParquetEncoder = (columns: ReadonlyArray<Column>, options: Enco
       usable()
       guarded(() => {
         let next = 0
+        let estimated = estimatedBytes()
         while (next < batch.length) {
-          const take = Math.min(batch.length - next, rowGroupRows - groupRows, SLICE_ROWS)
+          const room =
+            groupRows === 0
+              ? FIRST_SLICE_ROWS
+              : Math.max(1, Math.ceil(((rowGroupBytes - estimated) * groupRows) / Math.max(1, estimated)))
+          const take = Math.min(batch.length - next, rowGroupRows - groupRows, SLICE_ROWS, room)
           for (const buffer of buffers) buffer.append(batch, next, next + take, rows)
           next += take
           rows += take
           groupRows += take
-          if (groupRows >= rowGroupRows || estimatedBytes() >= rowGroupBytes) flushGroup()
+          estimated = estimatedBytes()
+          if (groupRows >= rowGroupRows || estimated >= rowGroupBytes) {
+            flushGroup()
+            estimated = 0
+          }
         }
       })
       return drain()

@@ -2,7 +2,27 @@ import { createHash } from "node:crypto"
 import type { SchemaElement } from "hyparquet"
 import type { Column } from "../../services/SourceDb.ts"
 
-/** How a column's values are held and encoded; several logical types share one physical layout. */
+/**
+ * How each column type is written (every value exactly; `parquetTypeOf` names the result):
+ *
+ * | column type             | Parquet                                                                   |
+ * |-------------------------|---------------------------------------------------------------------------|
+ * | int16 / int32           | INT32 (int16 annotated INT_16)                                            |
+ * | int64                   | INT64                                                                     |
+ * | float32 / float64       | FLOAT / DOUBLE                                                            |
+ * | decimal(p,s), p ≤ 38    | DECIMAL(p,s): INT32 up to 9 digits, INT64 up to 18, FIXED_LEN_BYTE_ARRAY |
+ * | decimal otherwise       | BYTE_ARRAY STRING holding the exact text (unconstrained `numeric`, more   |
+ * |                         | than 38 digits or a negative scale: no DECIMAL(p,s) holds every value)    |
+ * | string                  | BYTE_ARRAY STRING (UTF8)                                                  |
+ * | boolean                 | BOOLEAN                                                                   |
+ * | date                    | INT32 DATE (days since 1970-01-01)                                        |
+ * | timestamp / timestamptz | INT64 TIMESTAMP(MICROS), isAdjustedToUTC false / true                     |
+ * | json                    | BYTE_ARRAY JSON (the text)                                                |
+ * | uuid                    | FIXED_LEN_BYTE_ARRAY(16) UUID                                             |
+ * | bytes                   | BYTE_ARRAY                                                                |
+ *
+ * A Layout is how a column's values are held and encoded; several column types share one.
+ */
 export type Layout =
   | { readonly _tag: "Int32"; readonly bits: 16 | 32 }
   | { readonly _tag: "Int64" }

@@ -1,95 +1,70 @@
 import type { Column, Value } from "../../services/SourceDb.ts"
 import { type Bounds, ColumnBuffer, type Dictionary } from "./buffer.ts"
-import type { ByteSink } from "./sink.ts"
+import { ByteSink } from "./sink.ts"
+import { comparePlain, compareUtf8, plainLength, UNPAIRED, writePlainText } from "./utf8.ts"
 import { decimalTextProblem, describe } from "./values.ts"
 
-/** What the last `writeUtf8` met: 0 nothing special, 1 a UTF-16 unit from U+D800 up, 2 an unpaired surrogate. */
-let unitsSeen = 0
+const UNPAIRED_DETAIL = "is not valid Unicode (it has an unpaired surrogate, which UTF-8 cannot hold)"
 
-/** Writes `text` as UTF-8 at `at` (room for 3 bytes per UTF-16 unit is reserved); returns the end. */
-const writeUtf8 = (text: string, out: Uint8Array, at: number): number => {
-  // A JavaScript loop beats Buffer.write and TextEncoder.encodeInto on the short strings of a table's cells, and it
-  // finds unpaired surrogates (which those would silently replace with U+FFFD) on the way.
-  let seen = 0
-  const length = text.length
-  for (let i = 0; i < length; i++) {
-    const unit = text.charCodeAt(i)
-    if (unit < 0x80) {
-      out[at++] = unit
-    } else if (unit < 0x800) {
-      out[at++] = 0xc0 | (unit >> 6)
-      out[at++] = 0x80 | (unit & 0x3f)
-    } else if (unit < 0xd800) {
-      out[at++] = 0xe0 | (unit >> 12)
-      out[at++] = 0x80 | ((unit >> 6) & 0x3f)
-      out[at++] = 0x80 | (unit & 0x3f)
-    } else {
-      seen |= 1
-      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0
-      if (unit >= 0xe000) {
-        out[at++] = 0xe0 | (unit >> 12)
-        out[at++] = 0x80 | ((unit >> 6) & 0x3f)
-        out[at++] = 0x80 | (unit & 0x3f)
-      } else if (unit < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
-        const point = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00)
-        out[at++] = 0xf0 | (point >> 18)
-        out[at++] = 0x80 | ((point >> 12) & 0x3f)
-        out[at++] = 0x80 | ((point >> 6) & 0x3f)
-        out[at++] = 0x80 | (point & 0x3f)
-        i++
-      } else {
-        seen |= 2
-      }
+/**
+ * Values already in PLAIN BYTE_ARRAY form, written to pages in order. Holding bytes rather than the JavaScript
+ * strings lets the rows' strings die young: retained until the row group is written, they would be promoted to
+ * the old generation and make every garbage collection slower.
+ */
+class PlainValues {
+  readonly sink = new ByteSink(1 << 16)
+  private nextByte = 0
+
+  /** Copies values from value number `from` (the one after the previous call's, or 0) until `maxBytes` are taken. */
+  writeTo(sink: ByteSink, from: number, count: number, maxBytes: number): number {
+    if (from === 0) this.nextByte = 0
+    const bytes = this.sink.bytes
+    const start = this.nextByte
+    let end = start
+    let value = from
+    while (value < count && (value === from || end - start < maxBytes)) {
+      end += 4 + plainLength(bytes, end)
+      value++
     }
+    sink.append(bytes.subarray(start, end))
+    this.nextByte = end
+    return value - from
   }
-  unitsSeen = seen
-  return at
-}
 
-/** Appends `text` in PLAIN BYTE_ARRAY form: a 4-byte little-endian length, then the UTF-8 bytes. */
-const writePlainText = (sink: ByteSink, text: string): void => {
-  const out = sink.reserve(4 + 3 * text.length)
-  const start = sink.length
-  const end = writeUtf8(text, out, start + 4)
-  const length = end - start - 4
-  out[start] = length & 0xff
-  out[start + 1] = (length >>> 8) & 0xff
-  out[start + 2] = (length >>> 16) & 0xff
-  out[start + 3] = length >>> 24
-  sink.length = end
-}
-
-const UNPAIRED = "is not valid Unicode (it has an unpaired surrogate, which UTF-8 cannot hold)"
-
-/** UTF-16 units from U+D800 up, reordered so that surrogates (code points above U+FFFF) sort after U+E000–U+FFFF. */
-const codePointRank = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 : unit + 0x2000)
-
-/** Orders strings as their UTF-8 bytes (code point order), the order Parquet statistics of STRING columns use. */
-export const compareUtf8 = (a: string, b: string): number => {
-  const length = Math.min(a.length, b.length)
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i)
-    const y = b.charCodeAt(i)
-    if (x !== y) return x >= 0xd800 && y >= 0xd800 ? codePointRank(x) - codePointRank(y) : x - y
+  /** Byte-wise min and max of the `count` values (code point order for UTF-8). */
+  bounds(count: number): Bounds {
+    const bytes = this.sink.bytes
+    let min = 0
+    let max = 0
+    let at = 0
+    for (let i = 0; i < count; i++) {
+      if (comparePlain(bytes, at, min) < 0) min = at
+      else if (comparePlain(bytes, at, max) > 0) max = at
+      at += 4 + plainLength(bytes, at)
+    }
+    const value = (offset: number) => bytes.slice(offset + 4, offset + 4 + plainLength(bytes, offset))
+    return { min: value(min), max: value(max) }
   }
-  return a.length - b.length
 }
 
-/** The dictionary is abandoned once it would hold more than this (about Parquet's usual 1 MiB dictionary page). */
-const MAX_DICTIONARY_CHARS = 1 << 20
-/** Values looked at before deciding whether a column looks repetitive enough for a dictionary. */
+/** The dictionary is abandoned once its entries take more than this (about Parquet's usual 1 MiB page). */
+const MAX_DICTIONARY_BYTES = 1 << 20
+/** Values looked at before judging whether a column repeats enough for a dictionary. */
 const SAMPLE = 1024
 
 /**
- * STRING and JSON columns (and decimals kept as text): the strings themselves, encoded when a page is written. Bounds
- * are gathered while encoding, in JavaScript's UTF-16 order, which is code point order unless a string has a unit
- * from U+D800 up: only then are they recomputed with `compareUtf8`.
+ * STRING and JSON columns (and decimals kept as text). Each row group starts with a dictionary (a Map from the text
+ * to its index), kept while values repeat; otherwise the values are UTF-8 encoded as they come. Bounds are gathered
+ * in JavaScript's UTF-16 order, which is code point order unless a string has a unit from U+D800 up: only then are
+ * they recomputed exactly.
  */
 export class TextBuffer extends ColumnBuffer {
   private readonly kind: "string" | "json" | "decimal"
-  private strings: Array<string> = []
-  private chars = 0
-  private indexes = new Int32Array(0)
+  private readonly plain = new PlainValues()
+  private entries: Map<string, number> | undefined = new Map()
+  private entryList: Array<string> = []
+  private readonly entryBytes = new ByteSink(1 << 12)
+  private indexes = new Int32Array(1024)
   private min: string | undefined
   private max: string | undefined
   private highUnits = false
@@ -99,7 +74,13 @@ export class TextBuffer extends ColumnBuffer {
     this.kind = kind
   }
 
-  protected reserve(_count: number): void {}
+  protected reserve(count: number): void {
+    if (this.entries !== undefined && count > this.indexes.length) {
+      const grown = new Int32Array(Math.max(count, this.indexes.length * 2))
+      grown.set(this.indexes.subarray(0, this.values))
+      this.indexes = grown
+    }
+  }
 
   protected put(value: Exclude<Value, null>): string | undefined {
     if (typeof value !== "string") return `${describe(value)} is not a string`
@@ -107,20 +88,31 @@ export class TextBuffer extends ColumnBuffer {
       const problem = decimalTextProblem(value)
       if (problem !== undefined) return problem
     }
-    this.strings[this.values] = value
-    this.chars += value.length
-    return undefined
+    const entries = this.entries
+    if (entries !== undefined) {
+      const index = entries.get(value)
+      if (index !== undefined) {
+        this.indexes[this.values] = index
+        return undefined
+      }
+      const problem = this.note(value, writePlainText(this.entryBytes, value))
+      if (problem !== undefined) return problem
+      this.indexes[this.values] = entries.size
+      entries.set(value, entries.size)
+      this.entryList.push(value)
+      // The same rule as at the end of the row group (see `dictionary`), applied early to stop paying for the Map.
+      if (this.entryBytes.length > MAX_DICTIONARY_BYTES || (this.values >= SAMPLE && entries.size * 2 > this.values)) {
+        this.abandonDictionary(this.values + 1)
+      }
+      return undefined
+    }
+    return this.note(value, writePlainText(this.plain.sink, value))
   }
 
-  estimatedBytes(): number {
-    return 2 * this.chars + 8 * this.values + this.rows
-  }
-
-  /** Encodes one value (of value number `index`) and folds it into the bounds. */
-  private encode(sink: ByteSink, text: string, index: number): void {
-    writePlainText(sink, text)
-    if (unitsSeen !== 0) {
-      if (unitsSeen & 2) throw this.failure(this.rowOfValue(index), `${describe(text)} ${UNPAIRED}`)
+  /** Folds a newly encoded value into the bounds; returns what is wrong with it, if anything. */
+  private note(text: string, seen: number): string | undefined {
+    if (seen !== 0) {
+      if (seen & UNPAIRED) return `${describe(text)} ${UNPAIRED_DETAIL}`
       this.highUnits = true
     }
     if (this.min === undefined || this.max === undefined) {
@@ -131,70 +123,50 @@ export class TextBuffer extends ColumnBuffer {
     } else if (text > this.max) {
       this.max = text
     }
+    return undefined
   }
 
-  writeValues(sink: ByteSink, from: number, maxBytes: number): number {
-    const strings = this.strings
-    const limit = sink.length + maxBytes
-    let i = from
-    while (i < this.values && (i === from || sink.length < limit)) {
-      this.encode(sink, strings[i] as string, i)
-      i++
-    }
-    return i - from
+  /** Re-encodes the first `count` values as PLAIN and goes on without a dictionary. */
+  private abandonDictionary(count: number): void {
+    for (let i = 0; i < count; i++) writePlainText(this.plain.sink, this.entryList[this.indexes[i] as number] as string)
+    this.entries = undefined
+    this.entryList = []
+  }
+
+  estimatedBytes(): number {
+    return this.entries === undefined
+      ? this.plain.sink.length + this.rows
+      : this.entryBytes.length + 4 * this.values + this.rows
   }
 
   override dictionary(): Dictionary | undefined {
-    const strings = this.strings
-    const count = this.values
-    if (count < 2) return undefined
-    if (this.indexes.length < count) this.indexes = new Int32Array(Math.max(count, this.indexes.length * 2))
-    const indexes = this.indexes
-    const entries = new Map<string, number>()
-    const firstUse: Array<number> = []
-    let chars = 0
-    for (let i = 0; i < count; i++) {
-      const text = strings[i] as string
-      let index = entries.get(text)
-      if (index === undefined) {
-        index = entries.size
-        entries.set(text, index)
-        firstUse.push(i)
-        chars += text.length
-        if (chars > MAX_DICTIONARY_CHARS) return undefined
-      }
-      indexes[i] = index
-      if (i === SAMPLE && entries.size > SAMPLE / 2) return undefined
-    }
+    const entries = this.entries
+    if (entries === undefined) return undefined
     // A dictionary pays when values repeat: at least twice each on average.
-    if (entries.size * 2 > count) return undefined
-    return {
-      entries: entries.size,
-      indexes,
-      write: (sink) => {
-        let entry = 0
-        for (const text of entries.keys()) this.encode(sink, text, firstUse[entry++] as number)
-      }
+    if (this.values < 2 || entries.size * 2 > this.values) {
+      this.abandonDictionary(this.values)
+      return undefined
     }
+    return { entries: entries.size, indexes: this.indexes, write: (sink) => sink.append(this.entryBytes.view()) }
+  }
+
+  writeValues(sink: ByteSink, from: number, maxBytes: number): number {
+    return this.plain.writeTo(sink, from, this.values, maxBytes)
   }
 
   bounds(): Bounds | undefined {
     if (this.min === undefined || this.max === undefined || this.kind === "json") return undefined
     if (!this.highUnits) return { min: this.min, max: this.max }
-    let min = this.strings[0] as string
-    let max = min
-    for (let i = 1; i < this.values; i++) {
-      const text = this.strings[i] as string
-      if (compareUtf8(text, min) < 0) min = text
-      else if (compareUtf8(text, max) > 0) max = text
-    }
-    return { min, max }
+    if (this.entries === undefined) return this.plain.bounds(this.values)
+    const sorted = [...this.entryList].sort(compareUtf8)
+    return { min: sorted[0] as string, max: sorted[sorted.length - 1] as string }
   }
 
   protected clear(): void {
-    // Drop the references, so the previous row group's strings can be collected.
-    this.strings = []
-    this.chars = 0
+    this.plain.sink.reset()
+    this.entryBytes.reset()
+    this.entries = new Map()
+    this.entryList = []
     this.min = undefined
     this.max = undefined
     this.highUnits = false
@@ -203,31 +175,23 @@ export class TextBuffer extends ColumnBuffer {
 
 /** BYTE_ARRAY without annotation: the values' own bytes. */
 export class BytesBuffer extends ColumnBuffer {
-  private arrays: Array<Uint8Array> = []
-  private size = 0
+  private readonly plain = new PlainValues()
 
   protected reserve(_count: number): void {}
 
   protected put(value: Exclude<Value, null>): string | undefined {
     if (!(value instanceof Uint8Array)) return `${describe(value)} is not a Uint8Array`
-    this.arrays[this.values] = value
-    this.size += value.length
+    this.plain.sink.uint32(value.length)
+    this.plain.sink.append(value)
     return undefined
   }
 
   estimatedBytes(): number {
-    return this.size + 4 * this.values + this.rows
+    return this.plain.sink.length + this.rows
   }
 
   writeValues(sink: ByteSink, from: number, maxBytes: number): number {
-    const limit = sink.length + maxBytes
-    let i = from
-    while (i < this.values && (i === from || sink.length < limit)) {
-      const bytes = this.arrays[i++] as Uint8Array
-      sink.uint32(bytes.length)
-      sink.append(bytes)
-    }
-    return i - from
+    return this.plain.writeTo(sink, from, this.values, maxBytes)
   }
 
   // Opaque bytes: bounds would cost a comparison per value and rarely prune anything.
@@ -236,7 +200,6 @@ export class BytesBuffer extends ColumnBuffer {
   }
 
   protected clear(): void {
-    this.arrays = []
-    this.size = 0
+    this.plain.sink.reset()
   }
 }

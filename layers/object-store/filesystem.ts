@@ -14,6 +14,9 @@ type Operation = ObjectStoreError["operation"]
  */
 export const tempPrefix = ".storeflow-tmp-"
 
+/** A temporary file untouched this long belongs to a writer that died; the next write in its folder removes it. */
+export const abandonedAfterMs = 60 * 60_000
+
 const codeOf = (cause: unknown): string | undefined =>
   Predicate.hasProperty(cause, "code") && Predicate.isString(cause.code) ? cause.code : undefined
 
@@ -92,6 +95,19 @@ export const layerFileSystem = (root: string): Layer.Layer<ObjectStore> =>
         (handle) => Effect.promise(() => handle.close().catch(() => undefined))
       )
 
+    // A writer killed mid-put (SIGKILL, power loss) leaves its temporary file behind. Writing into a folder removes
+    // the temporary files there that nobody has touched for an hour: long enough that no live upload is cut off.
+    const sweepAbandoned = (directory: string) =>
+      Effect.promise(async () => {
+        const cutoff = Date.now() - abandonedAfterMs
+        for (const entry of await fs.readdir(directory).catch(() => [] as Array<string>)) {
+          if (!entry.startsWith(tempPrefix)) continue
+          const file = path.join(directory, entry)
+          const stats = await fs.stat(file).catch(() => undefined)
+          if (stats !== undefined && stats.mtimeMs < cutoff) await fs.rm(file, { force: true }).catch(() => undefined)
+        }
+      })
+
     const put = Effect.fn("ObjectStore.put")(function* (
       key: string,
       body: Uint8Array | Stream.Stream<Uint8Array, unknown>
@@ -107,6 +123,7 @@ export const layerFileSystem = (root: string): Layer.Layer<ObjectStore> =>
       )
       // The rename is durable only once the directory entry is flushed.
       yield* syncDirectory(key, directory)
+      yield* sweepAbandoned(directory)
       return infoOf(key, yield* attempt("put", key, () => fs.stat(target)))
     })
 

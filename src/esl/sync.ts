@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
-import { Cause, Clock, Effect, Exit, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Stream } from "effect"
 import type { EslConfig, TenantConfig } from "../domain/TenantConfig.ts"
+import { keepLeaseAlive, LEASE_TTL_MS } from "../runs/lease.ts"
 import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import type { Source } from "../services/SourceDb.ts"
@@ -16,9 +17,6 @@ export interface SyncOptions {
   /** Re-send every article of the store, ignoring the watermark and content hashes (initial load, recovery). */
   readonly full?: boolean | undefined
 }
-
-/** A lock outlives a crashed process by at most this long. */
-const LOCK_TTL_MS = 30 * 60_000
 
 export const lockName = (tenant: string, store: string) => `esl_sync:${tenant}:${store}`
 
@@ -154,14 +152,17 @@ export const syncStore = Effect.fn("esl.sync")(function* (
   yield* Effect.annotateCurrentSpan({ "tenant.id": tenant.id, "esl.store": spec.code, "run.id": runId })
   const started = yield* Clock.currentTimeMillis
 
-  const lock = yield* runStore.acquireLock(lockName(tenant.id, spec.code), runId, LOCK_TTL_MS)
+  const lock = yield* runStore.acquireLock(lockName(tenant.id, spec.code), runId, LEASE_TTL_MS)
   if (lock._tag === "None") {
     summary.status = "skipped"
     summary.error = "another run of this store is in progress"
     return { store: spec.code, summary } satisfies StoreResult
   }
 
-  yield* runStore.startRun({ id: runId, tenant: tenant.id, job: "esl_sync", store: spec.code })
+  const heartbeat = yield* keepLeaseAlive(lockName(tenant.id, spec.code), runId)
+  yield* runStore
+    .startRun({ id: runId, tenant: tenant.id, job: "esl_sync", store: spec.code })
+    .pipe(Effect.onError(() => Fiber.interrupt(heartbeat)))
 
   // Recording runs as an exit finalizer, so a failed, interrupted (shutdown, Ctrl-C) or successful pass alike leaves
   // its run record, its alerts and a free lock behind.
@@ -201,7 +202,12 @@ export const syncStore = Effect.fn("esl.sync")(function* (
           summary.error = `could not record the run: ${error.message}`
         })
       ),
-      Effect.ensuring(runStore.releaseLock(lockName(tenant.id, spec.code), runId).pipe(Effect.ignore))
+      Effect.ensuring(
+        Fiber.interrupt(heartbeat).pipe(
+          Effect.andThen(runStore.releaseLock(lockName(tenant.id, spec.code), runId)),
+          Effect.ignore
+        )
+      )
     )
 
   // Failures and defects are in the summary now; only an interruption goes on up.

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto"
-import { Cause, Clock, Effect, Exit, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Stream } from "effect"
 import type { LoadedTenant } from "../config/load.ts"
 import type { PipelineConfig } from "../domain/TenantConfig.ts"
+import { keepLeaseAlive, LEASE_TTL_MS } from "../runs/lease.ts"
 import { type ObjectNotFound, ObjectStore, type ObjectStoreError } from "../services/ObjectStore.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { type Row, type Source, SourceDb } from "../services/SourceDb.ts"
@@ -16,9 +17,6 @@ import type { PipelineRunSummary } from "./summary.ts"
 import { recordCounts } from "./summary.ts"
 
 export type EtlJob = PipelineRunSummary["job"]
-
-/** A partition is written by one run at a time, also across processes; a crashed holder frees it after this. */
-const LOCK_TTL_MS = 2 * 60 * 60_000
 
 export const partitionLock = (tenant: string, pipeline: string, partition: string) =>
   `etl:${tenant}:${pipeline}:${partition}`
@@ -227,12 +225,16 @@ export const runPipelinePartition = Effect.fn("etl.pipeline")(function* (
     "run.id": runId
   })
   const lock = partitionLock(tenant.id, pipeline.name, partition)
-  if ((yield* runStore.acquireLock(lock, runId, LOCK_TTL_MS))._tag === "None") {
+  // A partition is written by one run at a time, also across processes.
+  if ((yield* runStore.acquireLock(lock, runId, LEASE_TTL_MS))._tag === "None") {
     summary.status = "skipped"
     summary.error = "another run of this partition is in progress"
     return summary
   }
-  yield* runStore.startRun({ id: runId, tenant: tenant.id, job, pipeline: pipeline.name, partition })
+  const heartbeat = yield* keepLeaseAlive(lock, runId)
+  yield* runStore
+    .startRun({ id: runId, tenant: tenant.id, job, pipeline: pipeline.name, partition })
+    .pipe(Effect.onError(() => Fiber.interrupt(heartbeat)))
 
   const stages = Effect.gen(function* () {
     let t = performance.now()
@@ -287,7 +289,7 @@ export const runPipelinePartition = Effect.fn("etl.pipeline")(function* (
           summary.error = `could not record the run: ${error.message}`
         })
       ),
-      Effect.ensuring(runStore.releaseLock(lock, runId).pipe(Effect.ignore))
+      Effect.ensuring(Fiber.interrupt(heartbeat).pipe(Effect.andThen(runStore.releaseLock(lock, runId)), Effect.ignore))
     )
 
   const exit = yield* stages.pipe(Effect.onExit(finish), Effect.exit)

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
@@ -166,7 +168,16 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "120 seconds" })
         })
         yield* world.sim.addFaults({ kind: "latency", ms: 400, route: "PUT /common/articles", afterCalls: 1 })
         const fiber = yield* Effect.forkChild(world.sync("--store", "S001"))
-        yield* Effect.sleep("250 millis")
+        // Interrupt once the pass is under way: its run is recorded and its first chunk delivered.
+        for (;;) {
+          const held = (yield* world.sim.articles("ACME", "S001")).length
+          const running = yield* query<{ n: number }>(
+            world.url,
+            "SELECT count(*)::int n FROM storeflow_runs WHERE status = 'running'"
+          ).pipe(Effect.orElseSucceed(() => [{ n: 0 }]))
+          if (held >= 1 && (running[0]?.n ?? 0) === 1) break
+          yield* Effect.sleep("20 millis")
+        }
         yield* Fiber.interrupt(fiber)
         const recorded = yield* query<{ status: string }>(world.url, "SELECT status FROM storeflow_runs")
         assert.deepStrictEqual(
@@ -216,6 +227,41 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "120 seconds" })
           "SELECT value FROM storeflow_watermarks WHERE store = 'S001'"
         )
         assert.deepStrictEqual(again, [{ value: "2026-01-01T10:00:00.000000" }])
+      })
+    )
+
+    it.effect("stores run in parallel; one store failing (its source filter is broken) spares the others", () =>
+      Effect.gen(function* () {
+        const world = yield* eslWorld({
+          rows: [
+            rows(
+              "('A1', 'Apple', 1000, 'S001', NULL, '2026-01-01 10:00:00')",
+              "('B1', 'Bread', 1000, 'S002', NULL, '2026-01-01 10:00:00')",
+              "('C1', 'Cake', 1000, 'S003', NULL, '2026-01-01 10:00:00')"
+            )
+          ]
+        })
+        // S002's rows are told apart by a column the table does not have: that store's pass fails, alone.
+        const file = join(world.tenantsDir, "acme", "tenant.yaml")
+        writeFileSync(
+          file,
+          readFileSync(file, "utf8").replace(
+            "stores: [S001, S002, S003]",
+            "stores: [S001, { code: S002, filter: { region: north } }, S003]"
+          )
+        )
+        const result = yield* world.sync()
+        assert.strictEqual(result.code, 1)
+        assert.deepStrictEqual(
+          result.stores.map((s) => [s.store, s.status]),
+          [
+            ["S001", "succeeded"],
+            ["S002", "failed"],
+            ["S003", "succeeded"]
+          ]
+        )
+        assert.include(byStore(result.stores, "S002").error, "region")
+        assert.strictEqual((yield* world.sim.articles("ACME", "S003")).length, 1)
       })
     )
 

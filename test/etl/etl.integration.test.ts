@@ -1,13 +1,16 @@
+import { spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Stream } from "effect"
+import { Context, Effect, Fiber, Layer, Redacted, Stream } from "effect"
+import { tempPrefix } from "../../layers/object-store/filesystem.ts"
 import { layerPostgres as sourceLayer } from "../../layers/source-db/postgres.ts"
 import { readParquetRows } from "../../src/etl/parquet/read.ts"
 import { SourceDb } from "../../src/services/SourceDb.ts"
 import { startS3Server } from "../object-store/s3-server.ts"
 import { sourceConfig } from "../source-db/postgres-support.ts"
 import { TestDatabase } from "../support/database.ts"
+import { projectRoot } from "../support/tenants.ts"
 import { duckQuery, etlWorld, s3Store, salesRows } from "./integration-support.ts"
 
 const files = (folder: string) => readdirSync(folder).sort()
@@ -212,6 +215,94 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
         )
         const counts = yield* duckQuery(world.duckdb, "SELECT count(*)::int n FROM main.sales")
         assert.deepStrictEqual(counts, [{ n: 5 }])
+      })
+    )
+  }
+)
+
+layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })(
+  "ETL crash safety (a real process)",
+  (it) => {
+    it.effect("a process killed between writing files and committing leaves the previous partition intact", () =>
+      Effect.gen(function* () {
+        const world = yield* etlWorld({ rows: [salesRows(1, 10)] })
+        const first = yield* world.run(
+          "etl",
+          "run",
+          "--tenant",
+          "shop",
+          "--job",
+          "daily_etl_job",
+          "--date",
+          "2026-01-01"
+        )
+        assert.strictEqual(first.code, 0, first.stdout)
+        const folder = join(world.lake, "raw", "shop", "sales", "dt=2026-01-01")
+        const before = readFileSync(join(folder, "_manifest.json"), "utf8")
+        // Many more rows for the same day, so the next extract takes a while to write.
+        yield* world.sql(
+          "INSERT INTO sales SELECT 100000 + g, 'S001', 1.25, timestamp '2026-01-01 12:00' FROM generate_series(1, 400000) g"
+        )
+        const child = spawn(
+          process.execPath,
+          [
+            join(projectRoot, "src", "main.ts"),
+            "--tenants-dir",
+            join(world.dir, "tenants"),
+            "etl",
+            "run",
+            "--tenant",
+            "shop",
+            "--job",
+            "daily_etl_job",
+            "--date",
+            "2026-01-01"
+          ],
+          {
+            env: {
+              ...process.env,
+              SHOP_DB_URL: Redacted.value(world.url),
+              SHOP_DUCKDB: world.duckdb,
+              STOREFLOW_STATE_DB_URL: Redacted.value(world.url)
+            },
+            stdio: "ignore"
+          }
+        )
+        // Kill it as soon as a new part file is being written (a temporary file in the partition folder).
+        for (let i = 0; i < 1000; i++) {
+          if (files(folder).some((f) => f.startsWith(tempPrefix))) break
+          yield* Effect.sleep("10 millis")
+        }
+        child.kill("SIGKILL")
+        yield* Effect.promise(() => new Promise((resolve) => child.on("exit", resolve)))
+        assert.strictEqual(readFileSync(join(folder, "_manifest.json"), "utf8"), before)
+        const manifest = JSON.parse(before) as { files: ReadonlyArray<{ key: string }> }
+        for (const file of manifest.files) assert.include(files(folder), file.key.split("/").at(-1))
+        const loaded = yield* duckQuery(world.duckdb, "SELECT count(*)::int AS n FROM main.sales")
+        assert.deepStrictEqual(loaded, [{ n: 10 }])
+
+        // The dead process still holds the partition's lease: a run now is refused, not run twice at once.
+        const args = ["etl", "run", "--tenant", "shop", "--job", "daily_etl_job", "--date", "2026-01-01"]
+        const blocked = yield* world.run(...args)
+        assert.include(blocked.stdout, "another run of this partition is in progress")
+        // Nobody renews that lease any more; once it runs out (made to happen now), the next run replaces the
+        // partition and leaves one run's files (the dead run's half-written temporary file is invisible to readers
+        // and swept by the store after an hour).
+        yield* world.sql("UPDATE storeflow_locks SET expires_at = now() - interval '1 second' WHERE name LIKE 'etl:%'")
+        const again = yield* world.run(
+          "etl",
+          "run",
+          "--tenant",
+          "shop",
+          "--job",
+          "daily_etl_job",
+          "--date",
+          "2026-01-01"
+        )
+        assert.strictEqual(again.code, 0, again.stdout)
+        assert.strictEqual(files(folder).filter((f) => f.endsWith(".parquet")).length, 1)
+        const after = yield* duckQuery(world.duckdb, "SELECT count(*)::int AS n FROM main.sales")
+        assert.deepStrictEqual(after, [{ n: 400010 }])
       })
     )
   }

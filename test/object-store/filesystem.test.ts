@@ -3,7 +3,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { layerFileSystem, tempPrefix } from "../../layers/object-store/filesystem.ts"
+import { abandonedAfterMs, layerFileSystem, tempPrefix } from "../../layers/object-store/filesystem.ts"
 import { ObjectStore } from "../../src/services/ObjectStore.ts"
 import { objectStoreContract } from "./contract.ts"
 
@@ -126,5 +126,25 @@ describe("ObjectStore filesystem", () => {
       const put = yield* Effect.flip(store.put(key, bytes("v")))
       assert.include(put.detail, "ENAMETOOLONG")
     }).pipe(Effect.provide(layerFileSystem(freshRoot())))
+  )
+
+  it.effect(
+    "writing into a folder removes temporary files a dead writer left there an hour ago, not fresh ones",
+    () => {
+      const root = freshRoot()
+      fs.mkdirSync(path.join(root, "part"), { recursive: true })
+      const abandoned = path.join(root, "part", `${tempPrefix}dead`)
+      const live = path.join(root, "part", `${tempPrefix}live`)
+      fs.writeFileSync(abandoned, "half a file")
+      fs.writeFileSync(live, "being written")
+      const twoHoursAgo = new Date(Date.now() - 2 * abandonedAfterMs)
+      fs.utimesSync(abandoned, twoHoursAgo, twoHoursAgo)
+      return Effect.gen(function* () {
+        const store = yield* ObjectStore
+        yield* store.put("part/file", bytes("v"))
+        assert.isFalse(fs.existsSync(abandoned))
+        assert.isTrue(fs.existsSync(live))
+      }).pipe(Effect.provide(layerFileSystem(root)))
+    }
   )
 })

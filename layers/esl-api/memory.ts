@@ -1,5 +1,5 @@
 import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Semaphore } from "effect"
-import type { Article, StoredArticle } from "../../src/domain/Article.ts"
+import { type Article, type StoredArticle, storedArticle } from "../../src/domain/Article.ts"
 import {
   type ArticlePage,
   type BatchResult,
@@ -42,16 +42,6 @@ const articleProblem = (article: Article): string | undefined => {
   }
   return undefined
 }
-
-// Copies so a caller mutating its input afterwards cannot change what the "server" holds.
-const toStored = (article: Article, lastUpdated: string): StoredArticle => ({
-  articleId: article.articleId,
-  articleName: article.articleName,
-  ...(article.nfcUrl === undefined ? {} : { nfcUrl: article.nfcUrl }),
-  ...(article.eans === undefined ? {} : { eans: [...article.eans] }),
-  data: { ...article.data },
-  lastUpdated
-})
 
 /** An in-memory ESL vendor API following shared/specs/esl-api.md, plus `EslMemory` to inspect and break it. */
 export const layerMemory = (options: EslMemoryOptions): Layer.Layer<EslApi | EslMemory> =>
@@ -199,7 +189,7 @@ export const layerMemory = (options: EslMemoryOptions): Layer.Layer<EslApi | Esl
                   rejected.push({ articleId: article.articleId, errorText })
                   continue
                 }
-                const next = toStored(article, lastUpdated)
+                const next = storedArticle(article, lastUpdated)
                 const previous = held.get(article.articleId)
                 held.set(
                   article.articleId,

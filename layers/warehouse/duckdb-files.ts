@@ -2,8 +2,9 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Predicate } from "effect"
-import type { ObjectNotFound, ObjectStore, ObjectStoreError } from "../../src/services/ObjectStore.ts"
+import type { ObjectStore } from "../../src/services/ObjectStore.ts"
 import { WarehouseError } from "../../src/services/Warehouse.ts"
+import { storeFailure } from "./store-errors.ts"
 
 export interface LocalFile {
   readonly key: string
@@ -15,23 +16,6 @@ export interface LocalFile {
 
 const messageOf = (cause: unknown): string =>
   Predicate.hasProperty(cause, "message") ? String(cause.message) : String(cause)
-
-const storeFailure = (dataset: string, key: string) => (error: ObjectNotFound | ObjectStoreError) =>
-  error._tag === "ObjectNotFound"
-    ? new WarehouseError({
-        operation: "load",
-        dataset,
-        reason: "NotFound",
-        detail: `file ${key} does not exist in the object store`,
-        cause: error
-      })
-    : new WarehouseError({
-        operation: "load",
-        dataset,
-        reason: error.retryable ? "Unavailable" : "QueryFailed",
-        detail: `cannot read file ${key}: ${error.message}`,
-        cause: error
-      })
 
 // `memory://…` or `s3://…` are not paths; DuckDB here has no httpfs (nothing is downloaded at run time).
 const isLocalPath = (uri: string): boolean => path.isAbsolute(uri) && !uri.includes("://")

@@ -10,6 +10,7 @@ import {
   Warehouse,
   WarehouseError
 } from "../../src/services/Warehouse.ts"
+import { storeFailure } from "./store-errors.ts"
 
 interface Table {
   readonly columns: ReadonlyArray<Column>
@@ -53,25 +54,7 @@ export const layerMemory: Layer.Layer<Warehouse, never, ObjectStore> = Layer.eff
     }
 
     const readFile = Effect.fnUntraced(function* (dataset: string, key: string, columns: ReadonlyArray<Column>) {
-      const bytes = yield* store.get(key).pipe(
-        Effect.mapError((error) =>
-          error._tag === "ObjectNotFound"
-            ? new WarehouseError({
-                operation: "load",
-                dataset,
-                reason: "NotFound",
-                detail: `file ${key} does not exist in the object store`,
-                cause: error
-              })
-            : new WarehouseError({
-                operation: "load",
-                dataset,
-                reason: error.retryable ? "Unavailable" : "QueryFailed",
-                detail: `cannot read file ${key}: ${error.message}`,
-                cause: error
-              })
-        )
-      )
+      const bytes = yield* store.get(key).pipe(Effect.mapError(storeFailure(dataset, key)))
       return yield* Effect.tryPromise({
         try: () => readParquetRows(bytes, columns),
         catch: (cause) =>

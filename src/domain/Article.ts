@@ -14,3 +14,16 @@ export type Article = typeof Article.Type
 export interface StoredArticle extends Article {
   readonly lastUpdated: string
 }
+
+/**
+ * What an API stores for an article: only the contract's fields, copied, so a caller changing its object afterwards
+ * (or sending unknown fields) cannot change what is held.
+ */
+export const storedArticle = (article: Article, lastUpdated: string): StoredArticle => ({
+  articleId: article.articleId,
+  articleName: article.articleName,
+  ...(article.nfcUrl === undefined ? {} : { nfcUrl: article.nfcUrl }),
+  ...(article.eans === undefined ? {} : { eans: [...article.eans] }),
+  data: { ...article.data },
+  lastUpdated
+})

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Article, type StoredArticle } from "../../domain/Article.ts"
+import { Article, type StoredArticle, storedArticle } from "../../domain/Article.ts"
 import type { UpsertMode } from "../../services/EslApi.ts"
 
 // These rules mirror layers/esl-api/memory.ts; test/esl-api/contract.ts runs the same checks against both.
@@ -34,16 +34,6 @@ export const decodeElement = (element: unknown): Decoded => {
   return { _tag: "Invalid", articleId: id, errorText: `INVALID_ARTICLE: ${result.failure.message}` }
 }
 
-// Copies only the contract's fields, so unknown request fields are not stored or echoed.
-const toStored = (article: Article, lastUpdated: string): StoredArticle => ({
-  articleId: article.articleId,
-  articleName: article.articleName,
-  ...(article.nfcUrl === undefined ? {} : { nfcUrl: article.nfcUrl }),
-  ...(article.eans === undefined ? {} : { eans: [...article.eans] }),
-  data: { ...article.data },
-  lastUpdated
-})
-
 /** `merge` (PUT) merges fields into what is stored; `replace` (POST) stores the article whole. */
 export const applyWrite = (
   previous: StoredArticle | undefined,
@@ -51,7 +41,7 @@ export const applyWrite = (
   mode: UpsertMode,
   lastUpdated: string
 ): StoredArticle => {
-  const next = toStored(article, lastUpdated)
+  const next = storedArticle(article, lastUpdated)
   return mode === "merge" && previous !== undefined
     ? { ...previous, ...next, data: { ...previous.data, ...next.data } }
     : next

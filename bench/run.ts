@@ -7,12 +7,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { eslBenchmark } from "./esl.ts"
+import { etlBenchmark } from "./etl.ts"
 import type { BenchModule } from "./module.ts"
 import { benchServer } from "./postgres.ts"
 import { projectRoot } from "./processes.ts"
 import { mergeSection } from "./report.ts"
 
-const modules: ReadonlyArray<BenchModule> = [eslBenchmark]
+const modules: ReadonlyArray<BenchModule> = [eslBenchmark, etlBenchmark]
 
 export const BENCHMARKS_FILE = join(projectRoot, "BENCHMARKS.md")
 

@@ -40,6 +40,9 @@ export interface WriteOptions {
 
 export const defaultWriteOptions: WriteOptions = { rowGroupRows: 65_536, fileRows: 1_000_000 }
 
+/** Chunks smaller than this are gathered into one batch before encoding (the PostgreSQL driver's hold hundreds). */
+const MIN_BATCH_ROWS = 256
+
 interface OpenFile {
   readonly key: string
   readonly encoder: ReturnType<typeof makeParquetEncoder>
@@ -84,14 +87,16 @@ const writeFiles = <E, R>(
             accepted ? Effect.void : Fiber.join(file.upload)
           )
 
+    const encodeFailure = (file: OpenFile, cause: unknown) =>
+      cause instanceof ParquetEncodeError
+        ? cause
+        : new ParquetEncodeError({ column: "", row: file.encoder.rows, detail: String(cause) })
+
     const close = (file: OpenFile) =>
       Effect.gen(function* () {
         const tail = yield* Effect.try({
           try: () => file.encoder.finish(),
-          catch: (cause) =>
-            cause instanceof ParquetEncodeError
-              ? cause
-              : new ParquetEncodeError({ column: "", row: file.encoder.rows, detail: String(cause) })
+          catch: (cause) => encodeFailure(file, cause)
         })
         yield* offer(file, tail)
         yield* Queue.end(file.queue)
@@ -99,27 +104,49 @@ const writeFiles = <E, R>(
         files.push({ key: file.key, rows: file.encoder.rows, bytes: info.size })
       })
 
-    yield* rows.pipe(
-      Stream.grouped(Math.min(options.rowGroupRows, 8192)),
-      Stream.runForEach((batch) =>
-        Effect.gen(function* () {
-          const file = current ?? (yield* open)
-          current = file
-          const bytes = yield* Effect.try({
-            try: () => file.encoder.write(batch),
-            catch: (cause) =>
-              cause instanceof ParquetEncodeError
-                ? cause
-                : new ParquetEncodeError({ column: "", row: file.encoder.rows, detail: String(cause) })
-          })
-          yield* offer(file, bytes)
-          if (file.encoder.rows >= options.fileRows) {
-            current = undefined
-            yield* close(file)
-          }
+    /**
+     * Encodes rows `from…` of `batch`, starting a new file at exactly `fileRows` rows. Plain code, not `Effect.gen`:
+     * it runs for every chunk, and a generator per chunk keeps the chunk's rows reachable long enough for them to be
+     * promoted to the old generation (measured on 2,000,000 rows from PostgreSQL: 0.7 GB promoted instead of 0.04,
+     * +150 MB peak RSS, about +40 % CPU). Most chunks complete no row group and need no Effect at all.
+     */
+    const encode = (batch: ReadonlyArray<Row>, from: number): Effect.Effect<void, unknown> => {
+      if (from >= batch.length) return Effect.void
+      const file = current
+      if (file === undefined) {
+        return Effect.flatMap(open, (opened) => {
+          current = opened
+          return encode(batch, from)
         })
+      }
+      const take = Math.min(batch.length - from, options.fileRows - file.encoder.rows)
+      let bytes: Uint8Array
+      try {
+        bytes = file.encoder.write(from === 0 && take === batch.length ? batch : batch.slice(from, from + take))
+      } catch (cause) {
+        return Effect.fail(encodeFailure(file, cause))
+      }
+      const full = file.encoder.rows >= options.fileRows
+      if (full) current = undefined
+      const rest = from + take
+      if (!full && bytes.length === 0) return encode(batch, rest)
+      return offer(file, bytes).pipe(
+        Effect.andThen(full ? close(file) : Effect.void),
+        Effect.andThen(Effect.suspend(() => encode(batch, rest)))
       )
-    )
+    }
+
+    // Chunks are encoded as they arrive; only small ones are gathered first, as a call per row would be slow.
+    let pending: Array<Row> = []
+    yield* Stream.runForEachArray(rows, (chunk) => {
+      if (pending.length === 0 && chunk.length >= MIN_BATCH_ROWS) return encode(chunk, 0)
+      for (let i = 0; i < chunk.length; i++) pending.push(chunk[i] as Row)
+      if (pending.length < MIN_BATCH_ROWS) return Effect.void
+      const batch = pending
+      pending = []
+      return encode(batch, 0)
+    })
+    if (pending.length > 0) yield* encode(pending, 0)
     // An empty partition still gets one (empty) file, so its schema is known and loading it yields zero rows.
     if (current === undefined && files.length === 0) current = yield* open
     if (current !== undefined) yield* close(current)

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { daemonBenchmark } from "./daemon.ts"
 import { eslBenchmark } from "./esl.ts"
 import { etlBenchmark } from "./etl.ts"
 import type { BenchModule } from "./module.ts"
@@ -13,7 +14,7 @@ import { benchServer } from "./postgres.ts"
 import { projectRoot } from "./processes.ts"
 import { mergeSection } from "./report.ts"
 
-const modules: ReadonlyArray<BenchModule> = [eslBenchmark, etlBenchmark]
+const modules: ReadonlyArray<BenchModule> = [eslBenchmark, etlBenchmark, daemonBenchmark]
 
 export const BENCHMARKS_FILE = join(projectRoot, "BENCHMARKS.md")
 

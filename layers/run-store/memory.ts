@@ -31,6 +31,14 @@ export const layerMemory: Layer.Layer<RunStore> = Layer.effect(
     const runs = new Map<string, RunRecord>()
     const materializations = new Map<string, Materialization>()
     const locks = new Map<string, Lease>()
+    // Leases nobody releases (the daemon's per-tick leases) would pile up forever: expired ones are dropped whenever
+    // the map has doubled since the last sweep, which keeps the cost per acquisition constant.
+    let sweepAt = 1024
+    const sweepExpired = (millis: number) => {
+      if (locks.size < sweepAt) return
+      for (const [name, lease] of locks) if (lease.expiresAt.getTime() <= millis) locks.delete(name)
+      sweepAt = Math.max(1024, locks.size * 2)
+    }
 
     const getWatermark = Effect.fn("RunStore.getWatermark")(function* (key: WatermarkKey) {
       return Option.fromNullishOr(watermarks.get(keyOf(key.tenant, key.store, key.source)))
@@ -136,6 +144,7 @@ export const layerMemory: Layer.Layer<RunStore> = Layer.effect(
       const held = locks.get(name)
       if (held !== undefined && held.owner !== owner && held.expiresAt.getTime() > millis) return Option.none()
       const lease: Lease = { name, owner, expiresAt: new Date(millis + ttlMs) }
+      sweepExpired(millis)
       locks.set(name, lease)
       return Option.some(lease)
     })

@@ -7,10 +7,10 @@ import type { ConfigInvalid } from "../config/errors.ts"
 import { type Env, type LoadedTenant, loadTenants } from "../config/load.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { type Listen, serveStatus } from "./http.ts"
-import { nextTick, type ScheduledJob, scheduledJobs, tickLeaseMs } from "./jobs.ts"
+import { type ScheduledJob, scheduledJobs, tickAfter, tickLeaseMs } from "./jobs.ts"
 import { Metrics } from "./metrics.ts"
 import { catchUp, formatRunLine, runScheduled, type TenantLayers } from "./run.ts"
-import { DaemonState } from "./state.ts"
+import { DaemonState, type JobStatus } from "./state.ts"
 
 export interface DaemonOptions {
   readonly tenantsDir: string
@@ -29,6 +29,14 @@ export interface DaemonOptions {
   readonly reloads: Stream.Stream<void>
   /** Called once the status server listens, with its port. */
   readonly onListening?: ((port: number) => Effect.Effect<void>) | undefined
+  /** Called at every tick with when it was due and when its schedule woke up (epoch ms), e.g. by a benchmark. */
+  readonly onTick?: ((tick: TickTiming) => void) | undefined
+}
+
+export interface TickTiming {
+  readonly key: string
+  readonly at: number
+  readonly wokeAt: number
 }
 
 /** Set once a shutdown drained or interrupted the in-flight runs, so the process may exit 0. */
@@ -58,7 +66,7 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
   const etlMap = yield* LayerMap.make((id: string) => options.etlLayer(tenants.get(id) as LoadedTenant), {
     idleTimeToLive: "10 minutes"
   })
-  const layersOf = (id: string): TenantLayers => ({ esl: eslMap.get(id), etl: etlMap.get(id) })
+  const layersOf = (id: string): TenantLayers => ({ esl: eslMap.contextEffect(id), etl: etlMap.get(id) })
 
   // Runs live in their own scope, not under the schedule fibers: stopping the schedules must not cut runs short.
   const runsScope = yield* Scope.make()
@@ -94,27 +102,43 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
       running.set(job.key, yield* Effect.forkIn(run, runsScope))
     })
 
-  /** One job's schedule: sleep to the next tick, then run it unless its previous run (here or elsewhere) holds it. */
+  /**
+   * One tick: skipped while the job's previous run (here or elsewhere) holds it, else leased and started. Its own
+   * generator, so what a tick allocates is garbage once it is done, not kept alive by the schedule through its sleep.
+   */
+  const tick = (job: ScheduledJob, status: JobStatus, kind: string, at: number) =>
+    Effect.gen(function* () {
+      if (running.has(job.key)) {
+        status.skippedTicks += 1
+        metrics.inc("storeflow_skipped_ticks_total", { job: kind, tenant: job.tenant })
+        return
+      }
+      const lease = yield* runStore
+        .acquireLock(`tick:${job.key}:${at}`, daemonId, tickLeaseMs(job))
+        .pipe(Effect.catch(() => Effect.succeed(undefined)))
+      if (lease === undefined || lease._tag === "None") return
+      yield* startRun(job)
+    })
+
+  /** One job's schedule: sleep to the next tick, note how late it woke, tick. */
   const schedule = (job: ScheduledJob) =>
     Effect.gen(function* () {
       const status = state.jobs.get(job.key)
       if (status === undefined) return
+      const kind = job._tag === "EslSync" ? "esl_sync" : job.job
+      const labels = { job: kind }
+      let last = Number.NEGATIVE_INFINITY
       for (;;) {
         const now = yield* Clock.currentTimeMillis
-        const at = nextTick(job, now)
+        const at = tickAfter(job, now, last)
+        last = at
         status.nextRunAt = at
-        yield* Effect.sleep(Duration.millis(at - now))
-        const kind = job._tag === "EslSync" ? "esl_sync" : job.job
-        if (running.has(job.key)) {
-          status.skippedTicks += 1
-          metrics.inc("storeflow_skipped_ticks_total", { job: kind, tenant: job.tenant })
-          continue
-        }
-        const lease = yield* runStore
-          .acquireLock(`tick:${job.key}:${at}`, daemonId, tickLeaseMs(job))
-          .pipe(Effect.catch(() => Effect.succeed(undefined)))
-        if (lease === undefined || lease._tag === "None") continue
-        yield* startRun(job)
+        yield* Effect.sleep(at - now)
+        // The clock the tick time came from: a sub-millisecond clock anchored elsewhere would shift every figure.
+        const wokeAt = yield* Clock.currentTimeMillis
+        metrics.observe("storeflow_tick_lateness_seconds", labels, Math.max(0, wokeAt - at) / 1000)
+        options.onTick?.({ key: job.key, at, wokeAt })
+        yield* tick(job, status, kind, at)
       }
     })
 

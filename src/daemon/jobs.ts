@@ -58,6 +58,13 @@ export const nextTick = (job: ScheduledJob, nowMs: number): number =>
     ? nextIntervalTick(nowMs, job.intervalMs, job.offsetMs)
     : nextCronTick(job.cron, job.timeZone, nowMs)
 
+/**
+ * The tick to sleep to after the tick `lastMs`: past both now and the last tick, so a timer that fired a millisecond
+ * early (Node's timers may) does not run the same tick twice.
+ */
+export const tickAfter = (job: ScheduledJob, nowMs: number, lastMs: number): number =>
+  nextTick(job, Math.max(nowMs, lastMs))
+
 /** How long a tick's lease lives: long enough that no replica runs the same tick again, short enough to expire. */
 export const tickLeaseMs = (job: ScheduledJob): number =>
   job._tag === "EslSync" ? Math.max(job.intervalMs, 60_000) : 24 * 60 * 60_000

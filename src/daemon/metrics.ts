@@ -26,9 +26,12 @@ interface Histogram {
 
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 export const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600]
+export const LATENESS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5]
 
 export class Metrics {
   private readonly families = new Map<string, Counter | Histogram>()
+  // Label sets repeat at every run (a few jobs, statuses, tenants, stores): each is rendered once.
+  private readonly keys = new Map<string, string>()
 
   constructor() {
     this.counter("storeflow_runs_total", "Runs by job and status")
@@ -37,6 +40,11 @@ export class Metrics {
     this.counter("storeflow_errors_total", "Failed runs by error type")
     this.histogram("storeflow_esl_api_latency_seconds", "ESL API answer times (p50/p95/max per run)", LATENCY_BUCKETS)
     this.histogram("storeflow_job_duration_seconds", "Run duration by job", DURATION_BUCKETS)
+    this.histogram(
+      "storeflow_tick_lateness_seconds",
+      "How long after its scheduled time the daemon woke up for a tick",
+      LATENESS_BUCKETS
+    )
   }
 
   private counter(name: string, help: string) {
@@ -47,17 +55,28 @@ export class Metrics {
     this.families.set(name, { kind: "histogram", help, buckets, values: new Map() })
   }
 
+  private keyOf(labels: Labels): string {
+    let id = ""
+    for (const name in labels) id += `${name}\u0000${labels[name]}\u0001`
+    let key = this.keys.get(id)
+    if (key === undefined) {
+      key = labelKey(labels)
+      this.keys.set(id, key)
+    }
+    return key
+  }
+
   inc(name: string, labels: Labels, by = 1): void {
     const family = this.families.get(name)
     if (family?.kind !== "counter") throw new Error(`no counter ${name}`)
-    const key = labelKey(labels)
+    const key = this.keyOf(labels)
     family.values.set(key, (family.values.get(key) ?? 0) + by)
   }
 
   observe(name: string, labels: Labels, value: number): void {
     const family = this.families.get(name)
     if (family?.kind !== "histogram") throw new Error(`no histogram ${name}`)
-    const key = labelKey(labels)
+    const key = this.keyOf(labels)
     const entry = family.values.get(key) ?? { counts: family.buckets.map(() => 0), sum: 0, count: 0 }
     family.buckets.forEach((bound, i) => {
       if (value <= bound) entry.counts[i] = (entry.counts[i] ?? 0) + 1

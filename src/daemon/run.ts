@@ -1,4 +1,4 @@
-import { Clock, Effect, type Layer } from "effect"
+import { Clock, type Context, Effect, type Layer, type Scope } from "effect"
 import type { LoadedTenant } from "../config/load.ts"
 import { syncStore } from "../esl/sync.ts"
 import { backfill } from "../etl/backfill.ts"
@@ -15,7 +15,11 @@ import type { LastRun } from "./state.ts"
 import { previousCronTick } from "./ticks.ts"
 
 export interface TenantLayers {
-  readonly esl: Layer.Layer<SourceDb | EslApi | Notifier, unknown>
+  /**
+   * The tenant's ESL services, retained for the scope. A context rather than a Layer: an ESL tick is frequent and
+   * tiny, and providing a Layer would build one (memo map, scope) for every run.
+   */
+  readonly esl: Effect.Effect<Context.Context<SourceDb | EslApi | Notifier>, unknown, Scope.Scope>
   readonly etl: Layer.Layer<SourceDb | ObjectStore | Warehouse, unknown>
 }
 
@@ -47,7 +51,11 @@ export const runScheduled = Effect.fnUntraced(function* (
 ) {
   const started = yield* Clock.currentTimeMillis
   if (job._tag === "EslSync") {
-    const result = yield* syncStore(tenant.config, job.store).pipe(Effect.provide(layers.esl))
+    const result = yield* Effect.scoped(
+      Effect.flatMap(layers.esl, (services) =>
+        syncStore(tenant.config, job.store).pipe(Effect.provideContext(services))
+      )
+    )
     const s = result.summary
     const labels = { job: "esl_sync", tenant: tenant.id }
     metrics.inc("storeflow_runs_total", { ...labels, status: s.status })

@@ -11,7 +11,8 @@ import { layerMemory as objectStoreMemory } from "../../layers/object-store/memo
 import { layerMemory as runStoreMemory } from "../../layers/run-store/memory.ts"
 import { layerMemory as sourceMemory } from "../../layers/source-db/memory.ts"
 import { layerMemory as warehouseMemory } from "../../layers/warehouse/memory.ts"
-import { runDaemon, shutdown } from "../../src/daemon/daemon.ts"
+import { runDaemon, shutdown, type TickTiming } from "../../src/daemon/daemon.ts"
+import { tickAfter } from "../../src/daemon/jobs.ts"
 import { Metrics } from "../../src/daemon/metrics.ts"
 import { nextCronTick, nextIntervalTick, previousCronTick, stableOffset } from "../../src/daemon/ticks.ts"
 import { RunStore } from "../../src/services/RunStore.ts"
@@ -95,7 +96,11 @@ const services = Effect.gen(function* () {
 const start = (
   dir: string,
   lines: Array<string>,
-  options: { readonly token?: string; readonly timeout?: Duration.Input } = {}
+  options: {
+    readonly token?: string
+    readonly timeout?: Duration.Input
+    readonly onTick?: (tick: TickTiming) => void
+  } = {}
 ) =>
   Effect.gen(function* () {
     const context = yield* services
@@ -117,7 +122,8 @@ const start = (
           onListening: (p) =>
             Effect.sync(() => {
               port = p
-            })
+            }),
+          onTick: options.onTick
         })
       ).pipe(Effect.provide(Layer.merge(Layer.succeedContext(context), NodeServices.layer)))
     )
@@ -261,6 +267,36 @@ describe("daemon schedules (in process, on the test clock)", () => {
     })
   )
 
+  it.effect(
+    "times every tick against its schedule: handed to onTick and counted in storeflow_tick_lateness_seconds",
+    () =>
+      Effect.gen(function* () {
+        const { dir, write } = world()
+        write("shop", tenantYaml("shop"))
+        const ticks: Array<TickTiming> = []
+        const daemon = yield* start(dir, [], { onTick: (t) => ticks.push(t) })
+        yield* tick(1000)
+        yield* tick(1000)
+        yield* tick(1000)
+        const esl = ticks.filter((t) => t.key === "esl:shop:S001")
+        assert.deepStrictEqual(
+          esl.map((t) => t.at),
+          [1000, 2000, 3000]
+        )
+        // On the test clock every schedule wakes exactly on time.
+        assert.deepStrictEqual(
+          esl.map((t) => t.wokeAt - t.at),
+          [0, 0, 0]
+        )
+        const metrics = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${daemon.port()}/metrics`).then((r) => r.text())
+        )
+        assert.include(metrics, 'storeflow_tick_lateness_seconds_bucket{job="esl_sync",le="0.001"} 3')
+        assert.include(metrics, 'storeflow_tick_lateness_seconds_count{job="esl_sync"} 3')
+        yield* Fiber.interrupt(daemon.fiber)
+      })
+  )
+
   it.effect("guards the status routes with a bearer token when one is set (except /healthz)", () =>
     Effect.gen(function* () {
       const { dir, write } = world()
@@ -291,6 +327,20 @@ describe("tick arithmetic", () => {
     assert.strictEqual(stableOffset("esl:a:S001", 5000), stableOffset("esl:a:S001", 5000))
     assert.notStrictEqual(stableOffset("esl:a:S001", 60_000), stableOffset("esl:a:S002", 60_000))
     assert.strictEqual(stableOffset("x", 0), 0)
+  })
+
+  it("a schedule woken a millisecond early sleeps to the following tick, not to the same one again", () => {
+    const job = {
+      _tag: "EslSync",
+      key: "esl:a:S001",
+      tenant: "a",
+      store: { code: "S001", name: undefined, conditions: [] },
+      intervalMs: 1000,
+      offsetMs: 250
+    } as const
+    assert.strictEqual(tickAfter(job, 0, Number.NEGATIVE_INFINITY), 250)
+    assert.strictEqual(tickAfter(job, 249, 250), 1250)
+    assert.strictEqual(tickAfter(job, 1300, 1250), 2250)
   })
 
   it("cron ticks honour the time zone", () => {

@@ -60,7 +60,8 @@ describe("the metrics contract (otel/README.md)", () => {
       storeflow_esl_api_latency_seconds: { type: "histogram", labels: ["tenant", "operation"] },
       storeflow_job_duration_seconds: { type: "histogram", labels: ["job", "tenant"] },
       storeflow_skipped_ticks_total: { type: "counter", labels: ["job", "tenant"] },
-      storeflow_errors_total: { type: "counter", labels: ["tenant", "job", "type"] }
+      storeflow_errors_total: { type: "counter", labels: ["tenant", "job", "type"] },
+      storeflow_tick_lateness_seconds: { type: "histogram", labels: ["job"] }
     })
   })
 

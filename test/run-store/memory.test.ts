@@ -20,6 +20,22 @@ describe("RunStore in memory", () => {
     }).pipe(Effect.provide(layerMemory))
   )
 
+  it.effect("dropping expired leases as they pile up keeps every live one and frees every expired one", () =>
+    Effect.gen(function* () {
+      const runStore = yield* RunStore
+      yield* runStore.acquireLock("long", "replica-a", 60_000)
+      for (let i = 0; i < 3_000; i++) yield* runStore.acquireLock(`tick:${i}`, "replica-a", 100)
+      yield* TestClock.adjust(200)
+      // Enough new leases to set off sweeps while the first 3,000 have expired.
+      for (let i = 3_000; i < 6_000; i++) yield* runStore.acquireLock(`tick:${i}`, "replica-a", 60_000)
+      assert.isTrue(Option.isNone(yield* runStore.acquireLock("long", "replica-b", 1_000)))
+      assert.isTrue(Option.isNone(yield* runStore.acquireLock("tick:5999", "replica-b", 1_000)))
+      assert.isTrue(Option.isSome(yield* runStore.acquireLock("tick:0", "replica-b", 1_000)))
+      yield* runStore.releaseLock("tick:1", "replica-a")
+      assert.isTrue(Option.isSome(yield* runStore.acquireLock("tick:1", "replica-b", 1_000)))
+    }).pipe(Effect.provide(layerMemory))
+  )
+
   it.effect("each Layer build starts empty", () =>
     Effect.gen(function* () {
       yield* RunStore.use((store) =>

@@ -3,7 +3,7 @@
  * mapping from the same rows, before the clock starts) go out in a plain fetch loop with the sync's batch size and
  * concurrency: at most `storeConcurrency` stores at a time, each with at most `perStore` PUTs in flight.
  */
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Context, Effect, Layer, Stream } from "effect"
 import { layerPostgres as layerSourceDb } from "../layers/source-db/postgres.ts"
 import { loadTenantById } from "../src/config/load.ts"

@@ -188,7 +188,7 @@ time), loaded with one \`INSERT … SELECT generate_series\` in ${fixed(f.loadMs
 recommends. The tenant uses every default of \`esl:\` (batch_size 500, concurrency 4 per store, store_concurrency 8,
 source max_connections 5) and maps three data fields (name ≤ 40, price, change time). The delivery pass is
 \`esl sync --tenant bench --json\` through the CLI's own entry (\`runCli\` with the real PostgreSQL SourceDb and
-RunStore and \`layerHttpFetch\`) in a fresh Node process, timed from the call to its exit code (config load, pools,
+RunStore and \`layerHttpNode\`, the ESL client on Node's HTTP module) in a fresh Node process, timed from the call to its exit code (config load, pools,
 migrations check, locks, run records included). State (hashes, watermarks, runs) is in the same database and is
 emptied between rounds, so every round delivers all ${thousands(f.rows)} rows. The simulator (\`startSimulator\`, what
 \`storeflow esl-sim\` runs, from \`bench/simulator.ts\`) is in a process of its own, fresh for each measurement.
@@ -209,8 +209,10 @@ The PostgreSQL server's CPU is not counted (it serves other databases too). Per-
 ${fixed(Math.min(...durations) / 1000, 1)}–${fixed(Math.max(...durations) / 1000, 1)} s; time by stage, summed over the stores
 (they overlap): ${stageLine}. Event loop delay p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}. At the peak:
 heap used ${mb(atPeak.heapUsed)} of ${mb(atPeak.heapTotal)}, external ${mb(atPeak.external)}. The process held
-${mb(pass.memory.startRssBytes)} when the job arrived (its modules loaded, nothing read yet); most of the rest is V8 heap
-that a collection would free.
+${mb(pass.memory.startRssBytes)} when the job arrived (its modules loaded, nothing read yet). At the peak V8's young
+generation took ${mb(pass.memory.newSpaceAtPeakBytes)}: the chunks in flight (up to store_concurrency × concurrency of
+them) outlive its collections, so V8 grows it to its largest size and promotes them into the old generation, where
+they wait for a full collection.
 
 **No-change passes.** \`esl_items_big\`: ${thousands(f.bigRows)} rows (10 stores × ${thousands(f.bigRows / 10)}), loaded in
 ${fixed(f.bigLoadMs / 1000, 1)} s; every store's watermark set at its last row, as after a full delivery. Each figure is

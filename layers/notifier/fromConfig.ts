@@ -1,11 +1,10 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer, Result } from "effect"
-import type { HttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
 import type { NotificationsConfig } from "../../src/domain/TenantConfig.ts"
 import { type Alert, Notifier, NotifierError } from "../../src/services/Notifier.ts"
-import { type EmailOptions, layerEmail } from "./email.ts"
+import type { EmailOptions } from "./email.ts"
 import { layerLog } from "./log.ts"
-import { layerSlack, type SlackOptions } from "./slack.ts"
+import type { SlackOptions } from "./slack.ts"
 
 export interface NotifierOptions {
   readonly slack?: SlackOptions
@@ -35,10 +34,13 @@ export const layerFromConfig = (
     Effect.gen(function* () {
       const log = yield* channel("log", layerLog)
       const targets: Array<Channel> = []
+      // Each channel's client code (nodemailer, the Slack sender) loads only for a tenant that has the target.
       if (notifications.slack !== undefined) {
+        const { layerSlack } = yield* Effect.promise(() => import("./slack.ts"))
         targets.push(yield* channel("slack", layerSlack(notifications.slack, options.slack)))
       }
       if (notifications.email !== undefined) {
+        const { layerEmail } = yield* Effect.promise(() => import("./email.ts"))
         targets.push(yield* channel("email", layerEmail(notifications.email, options.email)))
       }
 
@@ -67,10 +69,29 @@ export const layerFromConfig = (
     })
   )
 
-/** `layerFromConfig` with Node's HTTP client for Slack. */
+/** Stands in where no channel sends over HTTP: nothing calls it. */
+const noHttpClient = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make(() => Effect.die(new Error("no notification channel of this tenant sends over HTTP")))
+)
+
+/**
+ * `layerFromConfig` with Node's HTTP client (undici) for Slack. The client, and the undici package with it, is built
+ * only for a tenant with a Slack target: the others never send over HTTP.
+ */
 export const layerFromConfigNode = (
   tenantId: string,
   notifications: typeof NotificationsConfig.Type,
   options?: NotifierOptions
 ): Layer.Layer<Notifier> =>
-  layerFromConfig(tenantId, notifications, options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  layerFromConfig(tenantId, notifications, options).pipe(
+    Layer.provide(
+      notifications.slack === undefined
+        ? noHttpClient
+        : Layer.unwrap(
+            Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
+              Effect.map((NodeHttpClient) => NodeHttpClient.layerUndici)
+            )
+          )
+    )
+  )

@@ -1,12 +1,29 @@
 import { Config, Console, Effect, type Layer, Option, Queue, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
-import { runDaemon } from "../daemon/daemon.ts"
-import { parseListen } from "../daemon/http.ts"
 import { parseDuration } from "../domain/fields.ts"
 import type { RunStore } from "../services/RunStore.ts"
 import type { EslTenantLayer } from "./esl.ts"
 import type { EtlTenantLayer } from "./etl.ts"
 import { CliEnv, root } from "./shared.ts"
+
+let daemonModule: typeof import("../daemon/daemon.ts") | undefined
+
+/**
+ * The daemon's code (its schedules, status server and the ETL stages) loads when a daemon starts, so that one-off
+ * commands such as `esl sync` do not pay for it.
+ */
+export const loadDaemon = Effect.promise(async () => {
+  daemonModule ??= await import("../daemon/daemon.ts")
+  return daemonModule
+})
+
+/** The status server's address parser, loaded with it. */
+export const loadParseListen = Effect.promise(() => import("../daemon/http.ts")).pipe(
+  Effect.map((http) => http.parseListen)
+)
+
+/** Whether a daemon of this process stopped cleanly after draining its runs (the process then exits 0). */
+export const daemonStoppedGracefully = (): boolean => daemonModule?.shutdown.graceful === true
 
 /** SIGHUP as a stream of reload requests. */
 export const sighup: Stream.Stream<void> = Stream.callback<void>((queue) =>
@@ -56,6 +73,8 @@ export const daemonCommand = (
       Effect.gen(function* () {
         const { tenantsDir } = yield* root
         const env = yield* CliEnv
+        const parseListen = yield* loadParseListen
+        const { runDaemon } = yield* loadDaemon
         const address = listen === "off" ? undefined : parseListen(listen)
         if (listen !== "off" && address === undefined) {
           return yield* Effect.fail(new Error(`--listen "${listen}" is not host:port (e.g. 127.0.0.1:9464) or off`))

@@ -2,13 +2,9 @@ import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
 import { Console, Duration, Effect, type Layer, Option, Redacted, type Scope } from "effect"
 import { Command, Flag } from "effect/cli"
-import { runDaemon } from "../daemon/daemon.ts"
-import { parseListen } from "../daemon/http.ts"
-import { generateChanges, seedDemo } from "../demo/seed.ts"
 import { parseDuration } from "../domain/fields.ts"
-import { startSimulator } from "../esl/simulator/index.ts"
 import type { RunStore, RunStoreError } from "../services/RunStore.ts"
-import { sighup } from "./daemon.ts"
+import { loadDaemon, loadParseListen, sighup } from "./daemon.ts"
 import type { EslTenantLayer } from "./esl.ts"
 import type { EtlTenantLayer } from "./etl.ts"
 import { CliEnv, root } from "./shared.ts"
@@ -58,6 +54,11 @@ export const demoCommand = (layers: DemoLayers) =>
       Effect.gen(function* () {
         const { tenantsDir } = yield* root
         const env = yield* CliEnv
+        // The daemon, the demo shop and the simulator load only for this command.
+        const parseListen = yield* loadParseListen
+        const { runDaemon } = yield* loadDaemon
+        const { generateChanges, seedDemo } = yield* Effect.promise(() => import("../demo/seed.ts"))
+        const { startSimulator } = yield* Effect.promise(() => import("../esl/simulator/index.ts"))
         const address = parseListen(listen)
         if (address === undefined) return yield* Effect.fail(new Error(`--listen "${listen}" is not host:port`))
         const data = resolve(dataDir)

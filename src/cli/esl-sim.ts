@@ -1,7 +1,6 @@
 import { Console, Effect, Option, Redacted } from "effect"
 import { Command, Flag } from "effect/cli"
 import { defaultCredentials, parseCompanies } from "../esl/simulator/options.ts"
-import { startSimulator } from "../esl/simulator/server.ts"
 
 const companiesFlag = Flag.String("companies").pipe(
   Flag.withDescription("Companies and their stores: COMPANY:STORE,STORE;COMPANY:STORE"),
@@ -47,6 +46,8 @@ export const eslSimCommand = Command.make(
   },
   ({ port, host, companies, tokenTtl, username, password }) =>
     Effect.gen(function* () {
+      // The simulator's server code loads only when it is asked for.
+      const { startSimulator } = yield* Effect.promise(() => import("../esl/simulator/server.ts"))
       const sim = yield* startSimulator({
         port,
         host,

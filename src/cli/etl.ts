@@ -2,8 +2,6 @@ import { Console, Effect, type Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ConfigInvalid } from "../config/errors.ts"
 import { type LoadedTenant, loadTenantById } from "../config/load.ts"
-import { backfill } from "../etl/backfill.ts"
-import { runJob, yesterday } from "../etl/jobs.ts"
 import { addDays, isDate } from "../etl/partitions.ts"
 import { partitionStatuses } from "../etl/status.ts"
 import type { PipelineRunSummary } from "../etl/summary.ts"
@@ -27,6 +25,10 @@ const dateFlag = (name: string, description: string) =>
       (text) => `--${name} must be a date YYYY-MM-DD, got "${text}"`
     )
   )
+
+// The pipeline code (Parquet writer and reader, transfer, load) loads when an ETL command runs, not with the CLI.
+const loadJobs = Effect.promise(() => import("../etl/jobs.ts"))
+const loadBackfill = Effect.promise(() => import("../etl/backfill.ts"))
 
 const loadTenant = Effect.fnUntraced(function* (id: string) {
   const { tenantsDir } = yield* root
@@ -82,6 +84,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
     ({ tenant, job, date, pipeline, json }) =>
       Effect.gen(function* () {
         const loaded = yield* loadTenant(tenant)
+        const { runJob } = yield* loadJobs
         const result = yield* runJob(loaded, job, {
           date: Option.getOrUndefined(date),
           pipeline: Option.getOrUndefined(pipeline)
@@ -116,6 +119,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
           return yield* new ExitCode({ code: 2 })
         }
         const loaded = yield* loadTenant(tenant)
+        const { backfill } = yield* loadBackfill
         let failed = 0
         const tty = process.stderr.isTTY === true
         const result = yield* backfill(loaded, {
@@ -165,6 +169,7 @@ export const etlCommand = (tenantLayer: EtlTenantLayer, runStore: Layer.Layer<Ru
     ({ tenant, pipeline, from, to, json }) =>
       Effect.gen(function* () {
         const loaded = yield* loadTenant(tenant)
+        const { yesterday } = yield* loadJobs
         const last = Option.getOrUndefined(to) ?? (yield* yesterday(loaded.config.timezone))
         const first = Option.getOrUndefined(from) ?? addDays(last, -13)
         const statuses = yield* partitionStatuses(loaded, {

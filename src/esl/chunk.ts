@@ -1,10 +1,19 @@
 import { Effect } from "effect"
 import type { Article } from "../domain/Article.ts"
 import type { EslConfig } from "../domain/TenantConfig.ts"
-import { RunStore } from "../services/RunStore.ts"
-import { articleHash, type makeValidator, type Quarantined, toArticle, type ValidRow } from "./articles.ts"
+import { EslApi } from "../services/EslApi.ts"
+import { RunStore, type RunStoreError } from "../services/RunStore.ts"
+import type { Row } from "../services/SourceDb.ts"
+import {
+  articleHash,
+  isQuarantined,
+  type makeRowCheck,
+  type Quarantined,
+  toArticle,
+  type ValidRow
+} from "./articles.ts"
 import { type ChangePlan, rowKey, type SourceRow } from "./extract.ts"
-import { type ChunkOutcome, type SendMetrics, sendChunk } from "./send.ts"
+import { type ChunkOutcome, prepareSend, type SendMetrics, sendChunk } from "./send.ts"
 import { valueText } from "./watermark.ts"
 
 /** What one chunk of source rows became; the commit step turns it into durable state. */
@@ -14,7 +23,8 @@ export interface ChunkResult {
   readonly unchanged: number
   readonly sent: number
   readonly outcome: ChunkOutcome
-  readonly hashes: ReadonlyMap<string, string>
+  /** The content hash of each accepted article, in the order of `outcome.accepted`. */
+  readonly acceptedHashes: ReadonlyArray<string>
   /** The last (change value, key) of the chunk's watermark-moving rows, when it had any. */
   readonly position: { readonly value: string; readonly key: string } | undefined
   readonly requeuedKeys: ReadonlyArray<string>
@@ -33,6 +43,24 @@ export interface ChunkContext {
   readonly stageMs: (stage: "validate" | "transform" | "send", ms: number) => void
 }
 
+export type RowCheck = ReturnType<typeof makeRowCheck>
+
+interface Candidate {
+  readonly article: Article
+  readonly hash: string
+}
+
+/** A chunk checked and turned into articles: what the send and the commit need, and none of its rows. */
+interface PreparedChunk {
+  readonly rows: number
+  readonly invalid: ReadonlyArray<Quarantined>
+  /** By article id; when two rows give one id, the later row's article. */
+  readonly articles: ReadonlyMap<string, Candidate>
+  readonly position: ChunkResult["position"]
+  readonly requeuedKeys: ReadonlyArray<string>
+  readonly nullChange: number
+}
+
 const timed = <A, E, R>(record: (ms: number) => void, effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const start = performance.now()
@@ -41,68 +69,116 @@ const timed = <A, E, R>(record: (ms: number) => void, effect: Effect.Effect<A, E
     return result
   })
 
-export const validateRows = Effect.fn("esl.validate")(function* (
-  rows: ReadonlyArray<SourceRow>,
-  check: ReturnType<typeof makeValidator>
-) {
-  const valid: Array<{ readonly source: SourceRow; readonly row: ValidRow }> = []
+export const validateRows = Effect.fn("esl.validate")(function* (rows: ReadonlyArray<SourceRow>, check: RowCheck) {
+  const valid: Array<ValidRow> = []
   const invalid: Array<Quarantined> = []
   for (const source of rows) {
     const result = check(source.row)
-    if ("valid" in result) valid.push({ source, row: result.valid })
-    else invalid.push(result.invalid)
+    if (isQuarantined(result)) invalid.push(result)
+    else valid.push(result)
   }
   yield* Effect.annotateCurrentSpan({ "esl.rows": rows.length, "esl.invalid": invalid.length })
   return { valid, invalid }
 })
 
 /** Articles for the valid rows; when two rows give one article id, the later row wins, as it would on the API. */
-export const transformRows = Effect.fn("esl.transform")(function* (rows: ReadonlyArray<{ readonly row: ValidRow }>) {
-  const byId = new Map<string, { readonly article: Article; readonly hash: string }>()
-  for (const { row } of rows) {
+export const transformRows = Effect.fn("esl.transform")(function* (rows: ReadonlyArray<ValidRow>) {
+  const byId = new Map<string, Candidate>()
+  for (const row of rows) {
     const article = toArticle(row)
     byId.set(article.articleId, { article, hash: articleHash(article) })
   }
   return byId
 })
 
-/** Validates, transforms, drops unchanged articles (by content hash) and sends the rest of one chunk. */
-export const processChunk = (context: ChunkContext, check: ReturnType<typeof makeValidator>) =>
-  Effect.fnUntraced(function* (rows: ReadonlyArray<SourceRow>) {
-    const runStore = yield* RunStore
+/** What the watermark and the re-queue need from a chunk's rows. */
+const positions = (plan: ChangePlan, rows: ReadonlyArray<SourceRow>) => {
+  let last: Row | undefined
+  const requeuedKeys: Array<string> = []
+  let nullChange = 0
+  for (const { origin, row } of rows) {
+    if (origin === "change") last = row
+    else if (origin === "requeued") requeuedKeys.push(rowKey(plan, row))
+    else nullChange += 1
+  }
+  const position =
+    last === undefined ? undefined : { value: valueText(last[plan.changeColumn.name] ?? null), key: rowKey(plan, last) }
+  return { position, requeuedKeys, nullChange }
+}
+
+const prepareChunk = (context: ChunkContext, check: RowCheck, rows: ReadonlyArray<SourceRow>) =>
+  Effect.gen(function* () {
     const { valid, invalid } = yield* timed((ms) => context.stageMs("validate", ms), validateRows(rows, check))
     const articles = yield* timed((ms) => context.stageMs("transform", ms), transformRows(valid))
-    const known = context.full
-      ? new Map<string, string>()
-      : yield* runStore.getArticleHashes(context.tenant, context.store, [...articles.keys()])
-    const toSend = [...articles.values()].filter(({ article, hash }) => known.get(article.articleId) !== hash)
-    const outcome: ChunkOutcome =
-      toSend.length === 0
-        ? { accepted: [], rejected: [] }
-        : yield* timed(
-            (ms) => context.stageMs("send", ms),
-            sendChunk(
-              context.company,
-              context.store,
-              toSend.map((s) => s.article),
-              context.esl.retry,
-              context.metrics
-            )
-          )
-    const moving = rows.filter((r) => r.origin === "change")
-    const last = moving.at(-1)?.row
-    return {
-      rows: rows.length,
-      invalid,
-      unchanged: articles.size - toSend.length,
-      sent: toSend.length,
-      outcome,
-      hashes: new Map(toSend.map((s) => [s.article.articleId, s.hash])),
-      position:
-        last === undefined
-          ? undefined
-          : { value: valueText(last[context.plan.changeColumn.name] ?? null), key: rowKey(context.plan, last) },
-      requeuedKeys: rows.filter((r) => r.origin === "requeued").map((r) => rowKey(context.plan, r.row)),
-      nullChange: rows.filter((r) => r.origin === "null_change").length
-    } satisfies ChunkResult
+    return { rows: rows.length, invalid, articles, ...positions(context.plan, rows) } satisfies PreparedChunk
   })
+
+/** The chunk's articles the API does not have yet (by content hash), their upsert made, and their hashes by id. */
+const selectChanged = (
+  api: EslApi["Service"],
+  context: ChunkContext,
+  articles: ReadonlyMap<string, Candidate>,
+  known: ReadonlyMap<string, string>
+) => {
+  const toSend: Array<Article> = []
+  const hashes = new Map<string, string>()
+  articles.forEach(({ article, hash }, articleId) => {
+    if (known.get(articleId) === hash) return
+    toSend.push(article)
+    hashes.set(articleId, hash)
+  })
+  const send = toSend.length === 0 ? undefined : prepareSend(api, context.company, context.store, toSend)
+  return { send, hashes, unchanged: articles.size - toSend.length }
+}
+
+const nothingSent: ChunkOutcome = { accepted: [], rejected: [] }
+
+/**
+ * Sends what the API lacks of a chunk. Only the figures of the chunk are kept for its result: nothing created here
+ * refers to `chunk` or its articles while the upsert (which carries their JSON bytes) is in flight.
+ */
+const sendChanged = (
+  context: ChunkContext,
+  chunk: PreparedChunk,
+  stored: ReadonlyMap<string, string>,
+  api: EslApi["Service"]
+) => {
+  const { rows, invalid, position, requeuedKeys, nullChange } = chunk
+  const { send, hashes, unchanged } = selectChanged(api, context, chunk.articles, stored)
+  const outcome =
+    send === undefined
+      ? Effect.succeed(nothingSent)
+      : timed(
+          (ms) => context.stageMs("send", ms),
+          sendChunk(context.company, context.store, send, context.esl.retry, context.metrics)
+        )
+  return Effect.map(
+    outcome,
+    (outcome): ChunkResult => ({
+      rows,
+      invalid,
+      unchanged,
+      sent: hashes.size,
+      outcome,
+      acceptedHashes: outcome.accepted.map((articleId) => hashes.get(articleId) ?? ""),
+      position,
+      requeuedKeys,
+      nullChange
+    })
+  )
+}
+
+/** Drops the articles the API already has (by content hash) and sends the rest. */
+const deliverChunk = (context: ChunkContext, chunk: PreparedChunk) => {
+  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = context.full
+    ? Effect.succeed(new Map())
+    : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.articles.keys()]))
+  return Effect.flatMap(known, (stored) => EslApi.use((api) => sendChanged(context, chunk, stored, api)))
+}
+
+/**
+ * Validates, transforms, drops unchanged articles (by content hash) and sends the rest of one chunk. The rows are not
+ * needed past the first step, so they are not held while the chunk waits on the state database and the API.
+ */
+export const processChunk = (context: ChunkContext, check: RowCheck) => (rows: ReadonlyArray<SourceRow>) =>
+  Effect.flatMap(prepareChunk(context, check, rows), (chunk) => deliverChunk(context, chunk))

@@ -5,8 +5,16 @@ export type FormatResult =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly reason: string }
 
-const ok = (text: string): FormatResult => ({ ok: true, text })
-const bad = (reason: string): FormatResult => ({ ok: false, reason })
+/** A value `writeValue` cannot write in the requested format, and why. */
+export class Unwritable {
+  readonly reason: string
+  constructor(reason: string) {
+    this.reason = reason
+  }
+}
+
+const ok = (text: string): string => text
+const bad = (reason: string): Unwritable => new Unwritable(reason)
 
 const decimalPattern = /^([+-]?)(\d+)(?:\.(\d+))?$/
 
@@ -32,8 +40,49 @@ export const decimalText = (value: Value): string | undefined => {
   return undefined
 }
 
-/** Rounds exact decimal text half away from zero to `places` digits after the point, in integer arithmetic. */
+/** Digits that fit a double exactly (below 2^53), so rounding can stay in plain number arithmetic. */
+const EXACT_DIGITS = 15
+
+const isDigit = (code: number) => code >= 48 && code <= 57
+
+/**
+ * Rounds exact decimal text half away from zero to `places` digits after the point, in integer arithmetic. Numbers of
+ * up to 15 digits (prices and the like) are read digit by digit into a double, where every step is exact; longer
+ * ones go through BigInt.
+ */
 export const roundDecimal = (text: string, places: number): string => {
+  const length = text.length
+  const first = text.charCodeAt(0)
+  const negative = first === 45
+  let i = negative || first === 43 ? 1 : 0
+  const wholeStart = i
+  while (i < length && isDigit(text.charCodeAt(i))) i++
+  const wholeEnd = i
+  // -1: no decimal point. The grammar is decimalPattern's: [+-]? digits (. digits)?
+  let fractionStart = -1
+  if (i < length && text.charCodeAt(i) === 46) {
+    fractionStart = ++i
+    while (i < length && isDigit(text.charCodeAt(i))) i++
+  }
+  const wholeDigits = wholeEnd - wholeStart
+  const wellFormed = wholeDigits > 0 && i === length && (fractionStart === -1 || i > fractionStart)
+  if (!wellFormed || wholeDigits + places + 1 > EXACT_DIGITS) return roundDecimalBig(text, places)
+  let digits = 0
+  for (let k = wholeStart; k < wholeEnd; k++) digits = digits * 10 + (text.charCodeAt(k) - 48)
+  for (let k = 0; k <= places; k++) {
+    const at = fractionStart + k
+    digits = digits * 10 + (fractionStart !== -1 && at < length ? text.charCodeAt(at) - 48 : 0)
+  }
+  const shifted = digits + 5
+  const rounded = (shifted - (shifted % 10)) / 10
+  const scale = 10 ** places
+  const fractionPart = rounded % scale
+  const intPart = String((rounded - fractionPart) / scale)
+  const fracPart = places === 0 ? "" : `.${String(fractionPart).padStart(places, "0")}`
+  return `${negative && rounded !== 0 ? "-" : ""}${intPart}${fracPart}`
+}
+
+const roundDecimalBig = (text: string, places: number): string => {
   const match = decimalPattern.exec(text)
   if (match === null) return text
   const negative = match[1] === "-"
@@ -50,18 +99,30 @@ export const roundDecimal = (text: string, places: number): string => {
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0")
 
+const zoneFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** One formatter per time zone: building one costs far more than formatting with it. */
+const zoneFormat = (timeZone: string): Intl.DateTimeFormat => {
+  let format = zoneFormats.get(timeZone)
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit"
+    })
+    zoneFormats.set(timeZone, format)
+  }
+  return format
+}
+
 /** Wall-clock parts of a UTC instant in a time zone. */
 const zonedParts = (epochMs: number, timeZone: string) => {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit"
-  }).formatToParts(new Date(epochMs))
+  const parts = zoneFormat(timeZone).formatToParts(new Date(epochMs))
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? "0")
   return {
     year: get("year"),
@@ -73,6 +134,7 @@ const zonedParts = (epochMs: number, timeZone: string) => {
   }
 }
 
+const wallTimestampPattern = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?$/
 const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?)?(Z)?$/
 
 /**
@@ -80,7 +142,12 @@ const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})
  * converted; a zone-less timestamp is already wall time in the tenant's zone and is kept as it is.
  */
 export const formatDateTime = (value: string, timeZone: string, dateOnly: boolean): string | undefined => {
-  const match = timestampPattern.exec(value.trim())
+  const trimmed = value.trim()
+  // A zone-less timestamp (what a SourceDb gives for `timestamp`) keeps its wall time: its text is the answer.
+  if (wallTimestampPattern.test(trimmed)) {
+    return dateOnly ? trimmed.slice(0, 10) : `${trimmed.slice(0, 10)} ${trimmed.slice(11, 19)}`
+  }
+  const match = timestampPattern.exec(trimmed)
   if (match === null) return undefined
   const [, y, mo, d, h = "00", mi = "00", s = "00", zulu] = match
   let wall = {
@@ -100,13 +167,16 @@ export const formatDateTime = (value: string, timeZone: string, dateOnly: boolea
 
 export type Format = "text" | "integer" | "decimal" | "price" | "date" | "datetime" | "boolean"
 
-/** Writes a non-null source value in an article `data` format; prices default to 0 decimals. */
-export const formatValue = (
+/**
+ * Writes a non-null source value in an article `data` format (prices default to 0 decimals): its text, or why it
+ * cannot be written. Called for every mapped value of every row, so a success allocates nothing but the text.
+ */
+export const writeValue = (
   value: Exclude<Value, null>,
   format: Format,
   decimals: number | undefined,
   timeZone: string
-): FormatResult => {
+): string | Unwritable => {
   switch (format) {
     case "text": {
       if (typeof value === "string") return ok(value)
@@ -141,4 +211,15 @@ export const formatValue = (
       return bad(`"${String(value)}" is not a boolean`)
     }
   }
+}
+
+/** `writeValue` as a result object. */
+export const formatValue = (
+  value: Exclude<Value, null>,
+  format: Format,
+  decimals: number | undefined,
+  timeZone: string
+): FormatResult => {
+  const written = writeValue(value, format, decimals, timeZone)
+  return typeof written === "string" ? { ok: true, text: written } : { ok: false, reason: written.reason }
 }

@@ -1,12 +1,12 @@
 import { Clock, Duration, Effect, Schedule } from "effect"
 import type { Article } from "../domain/Article.ts"
 import type { EslConfig } from "../domain/TenantConfig.ts"
-import { EslApi, type EslApiError } from "../services/EslApi.ts"
+import type { BatchResult, EslApi, EslApiError } from "../services/EslApi.ts"
 import type { Rejection } from "./summary.ts"
 
-/** What the API made of one chunk: every article is either accepted or rejected (with the server's text). */
+/** What the API made of one chunk: every article is either accepted (by id) or rejected (with the server's text). */
 export interface ChunkOutcome {
-  readonly accepted: ReadonlyArray<Article>
+  readonly accepted: ReadonlyArray<string>
   readonly rejected: ReadonlyArray<Rejection>
 }
 
@@ -51,6 +51,25 @@ const measured = <A>(metrics: SendMetrics, call: Effect.Effect<A, EslApiError>) 
 }
 
 /**
+ * The upsert of one chunk, made from its articles: the call holds the request body and the ids, not the articles, so
+ * they can be let go while the chunk is in flight.
+ */
+export interface PreparedSend {
+  readonly articleIds: ReadonlyArray<string>
+  readonly upsert: Effect.Effect<BatchResult, EslApiError>
+}
+
+export const prepareSend = (
+  api: EslApi["Service"],
+  company: string,
+  store: string,
+  articles: ReadonlyArray<Article>
+): PreparedSend => ({
+  articleIds: articles.map((article) => article.articleId),
+  upsert: api.upsertArticles(company, store, articles, "merge")
+})
+
+/**
  * Sends one chunk with PUT (merge) and the retry rules of the spec. A 405 is permanent for the chunk: every article
  * in it is recorded as rejected with the server's text and the run goes on. Other permanent failures (403, login)
  * and transient failures that outlast the retries fail the effect, so nothing past them is committed.
@@ -58,13 +77,13 @@ const measured = <A>(metrics: SendMetrics, call: Effect.Effect<A, EslApiError>) 
 export const sendChunk = Effect.fn("esl.send")(function* (
   company: string,
   store: string,
-  articles: ReadonlyArray<Article>,
+  send: PreparedSend,
   retry: EslConfig["retry"],
   metrics: SendMetrics
 ) {
-  yield* Effect.annotateCurrentSpan({ "esl.company": company, "esl.store": store, "esl.articles": articles.length })
-  const api = yield* EslApi
-  const result = yield* measured(metrics, api.upsertArticles(company, store, articles, "merge")).pipe(
+  const { articleIds } = send
+  yield* Effect.annotateCurrentSpan({ "esl.company": company, "esl.store": store, "esl.articles": articleIds.length })
+  const result = yield* measured(metrics, send.upsert).pipe(
     Effect.retry({ schedule: retrySchedule(retry), while: (error: EslApiError) => error.retryable }),
     Effect.map((batch) => ({ _tag: "Answered" as const, batch })),
     Effect.catchIf(
@@ -76,15 +95,17 @@ export const sendChunk = Effect.fn("esl.send")(function* (
     const text = `chunk refused (HTTP ${result.error.status ?? "?"}): ${result.error.responseMessage}`
     return {
       accepted: [],
-      rejected: articles.map((a) => ({ articleId: a.articleId, errorText: text }))
+      rejected: articleIds.map((articleId) => ({ articleId, errorText: text }))
     } satisfies ChunkOutcome
   }
   const refused = new Map(result.batch.rejected.map((r) => [r.articleId, r.errorText]))
-  return {
-    accepted: articles.filter((a) => !refused.has(a.articleId)),
-    rejected: articles.flatMap((a) => {
-      const errorText = refused.get(a.articleId)
-      return errorText === undefined ? [] : [{ articleId: a.articleId, errorText }]
-    })
-  } satisfies ChunkOutcome
+  if (refused.size === 0) return { accepted: articleIds, rejected: [] } satisfies ChunkOutcome
+  const accepted: Array<string> = []
+  const rejected: Array<Rejection> = []
+  for (const articleId of articleIds) {
+    const errorText = refused.get(articleId)
+    if (errorText === undefined) accepted.push(articleId)
+    else rejected.push({ articleId, errorText })
+  }
+  return { accepted, rejected } satisfies ChunkOutcome
 })

@@ -6,7 +6,7 @@ import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import type { Source } from "../services/SourceDb.ts"
 import { notifyConditions, syncConditions } from "./alerts.ts"
-import { makeValidator } from "./articles.ts"
+import { makeRowCheck } from "./articles.ts"
 import { type ChunkResult, processChunk } from "./chunk.ts"
 import { detectChanges, extractRows, planChanges } from "./extract.ts"
 import type { SendMetrics } from "./send.ts"
@@ -33,38 +33,52 @@ const errorText = (cause: Cause.Cause<unknown>): string => {
   return Cause.pretty(cause).split("\n")[0] ?? "unexpected failure"
 }
 
-/** Persists a chunk's result: content hashes of accepted articles, then the watermark, then the re-queue. */
-const commitChunk = Effect.fn("esl.commit")(function* (
+/**
+ * Persists the results of consecutive chunks, in order: content hashes of accepted articles (a later chunk's hash of an
+ * id wins), then the watermark at the last chunk's position, then the re-queue. One round per call rather than per
+ * chunk: results that finished while the previous commit ran are committed together, so the state database's round
+ * trips do not cap the rate of a pass. The state after it is the state after committing each chunk in turn.
+ */
+const commitChunks = Effect.fn("esl.commit")(function* (
   tenant: string,
   store: string,
   sourceName: string,
   summary: EslRunSummary,
-  chunk: ChunkResult
+  chunks: ReadonlyArray<ChunkResult>
 ) {
   const runStore = yield* RunStore
-  const accepted = chunk.outcome.accepted.flatMap((a) => {
-    const hash = chunk.hashes.get(a.articleId)
-    return hash === undefined ? [] : [{ articleId: a.articleId, hash }]
-  })
-  yield* runStore.putArticleHashes(tenant, store, accepted)
-  if (chunk.position !== undefined) {
-    yield* runStore.setWatermark({ tenant, store, source: sourceName }, chunk.position)
-    summary.watermark.after = chunk.position
+  const accepted: Array<{ readonly articleId: string; readonly hash: string }> = []
+  for (const chunk of chunks) {
+    const ids = chunk.outcome.accepted
+    for (let i = 0; i < ids.length; i++) accepted.push({ articleId: ids[i] ?? "", hash: chunk.acceptedHashes[i] ?? "" })
   }
-  if (chunk.requeuedKeys.length > 0) yield* runStore.dequeue(tenant, store, chunk.requeuedKeys)
+  yield* runStore.putArticleHashes(tenant, store, accepted)
+  let position: ChunkResult["position"]
+  const requeuedKeys: Array<string> = []
+  for (const chunk of chunks) {
+    if (chunk.position !== undefined) position = chunk.position
+    for (const key of chunk.requeuedKeys) requeuedKeys.push(key)
+  }
+  if (position !== undefined) {
+    yield* runStore.setWatermark({ tenant, store, source: sourceName }, position)
+    summary.watermark.after = position
+  }
+  if (requeuedKeys.length > 0) yield* runStore.dequeue(tenant, store, requeuedKeys)
 
   const counts = summary.counts
-  counts.chunks += 1
-  counts.extracted += chunk.rows
-  counts.invalid += chunk.invalid.length
-  counts.unchanged += chunk.unchanged
-  counts.sent += chunk.sent
-  counts.accepted += chunk.outcome.accepted.length
-  counts.rejected += chunk.outcome.rejected.length
-  counts.nullChange += chunk.nullChange
-  counts.requeued += chunk.requeuedKeys.length
-  summary.invalid.push(...chunk.invalid.slice(0, LISTED_MAX - summary.invalid.length))
-  summary.rejected.push(...chunk.outcome.rejected.slice(0, LISTED_MAX - summary.rejected.length))
+  for (const chunk of chunks) {
+    counts.chunks += 1
+    counts.extracted += chunk.rows
+    counts.invalid += chunk.invalid.length
+    counts.unchanged += chunk.unchanged
+    counts.sent += chunk.sent
+    counts.accepted += chunk.outcome.accepted.length
+    counts.rejected += chunk.outcome.rejected.length
+    counts.nullChange += chunk.nullChange
+    counts.requeued += chunk.requeuedKeys.length
+    summary.invalid.push(...chunk.invalid.slice(0, LISTED_MAX - summary.invalid.length))
+    summary.rejected.push(...chunk.outcome.rejected.slice(0, LISTED_MAX - summary.rejected.length))
+  }
 })
 
 /** The ESL pass of one store, after the run was recorded as started. Fills `summary` as it goes. */
@@ -93,7 +107,7 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
     stage("get_token", performance.now() - tokenStart)
 
     const metrics: SendMetrics = { retries: 0, latencies: [] }
-    const check = makeValidator(esl, tenant.timezone)
+    const check = makeRowCheck(esl, tenant.timezone)
     const chunkContext = {
       tenant: tenant.id,
       company: esl.company,
@@ -111,9 +125,11 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
       // Chunks are sent concurrently but come out in order, so each commit extends a gap-free prefix: a chunk that
       // fails stops the stream before anything after it is committed.
       Stream.mapEffect(processChunk(chunkContext, check), { concurrency: esl.concurrency }),
-      Stream.runForEach((chunk) => {
+      // Results wait here while a commit runs; the next commit takes all of them at once.
+      Stream.buffer({ capacity: esl.concurrency }),
+      Stream.runForEachArray((chunks) => {
         const start = performance.now()
-        return commitChunk(tenant.id, spec.code, sourceName, summary, chunk).pipe(
+        return commitChunks(tenant.id, spec.code, sourceName, summary, chunks).pipe(
           Effect.ensuring(Effect.sync(() => stage("commit", performance.now() - start)))
         )
       }),

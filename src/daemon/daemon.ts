@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { Clock, Duration, Effect, Exit, Fiber, FiberMap, LayerMap, type Redacted, Scope, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Fiber, Latch, LayerMap, type Redacted, Scope, Stream } from "effect"
 import type { EslTenantLayer } from "../cli/esl.ts"
 import type { EtlTenantLayer } from "../cli/etl.ts"
 import type { ConfigInvalid } from "../config/errors.ts"
@@ -11,6 +11,7 @@ import { type ScheduledJob, scheduledJobs, tickAfter, tickLeaseMs } from "./jobs
 import { Metrics } from "./metrics.ts"
 import { catchUp, formatRunLine, runScheduled, type TenantLayers } from "./run.ts"
 import { DaemonState, type JobStatus } from "./state.ts"
+import { Timetable } from "./timetable.ts"
 
 export interface DaemonOptions {
   readonly tenantsDir: string
@@ -42,6 +43,17 @@ export interface TickTiming {
 /** Set once a shutdown drained or interrupted the in-flight runs, so the process may exit 0. */
 export const shutdown = { graceful: false }
 
+/** A job on the timetable. `live` turns false when its tenant stops; the timetable then drops it at its tick. */
+interface Planned {
+  readonly job: ScheduledJob
+  readonly status: JobStatus
+  readonly kind: string
+  readonly labels: { readonly job: string }
+  /** The tick it is planned for (or last ran), so the next one is never the same. */
+  last: number
+  live: boolean
+}
+
 const fingerprint = (tenant: LoadedTenant): string =>
   JSON.stringify(tenant.config, (_, v) => (typeof v === "bigint" ? v.toString() : v))
 
@@ -68,16 +80,20 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
   })
   const layersOf = (id: string): TenantLayers => ({ esl: eslMap.contextEffect(id), etl: etlMap.get(id) })
 
-  // Runs live in their own scope, not under the schedule fibers: stopping the schedules must not cut runs short.
+  // Runs live in their own scope, not under the schedule: stopping the schedule must not cut runs short.
   const runsScope = yield* Scope.make()
+  // Ticks (lease, then the run's start) live in theirs: closed at shutdown, so no run starts after it began.
+  const ticksScope = yield* Scope.make()
   const running = new Map<string, Fiber.Fiber<void>>()
-  const schedules = yield* FiberMap.make<string>()
+  const timetable = new Timetable<Planned>()
+  const planned = new Map<string, Planned>()
+  const wake = yield* Latch.make(false)
+  let sleepingUntil = Number.POSITIVE_INFINITY
 
-  const startRun = (job: ScheduledJob) =>
+  const startRun = (job: ScheduledJob, status: JobStatus) =>
     Effect.gen(function* () {
       const tenant = tenants.get(job.tenant)
-      const status = state.jobs.get(job.key)
-      if (tenant === undefined || status === undefined) return
+      if (tenant === undefined) return
       status.running = true
       const run = runScheduled(job, tenant, layersOf(job.tenant), metrics).pipe(
         Effect.tap(({ line, last }) =>
@@ -102,45 +118,55 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
       running.set(job.key, yield* Effect.forkIn(run, runsScope))
     })
 
-  /**
-   * One tick: skipped while the job's previous run (here or elsewhere) holds it, else leased and started. Its own
-   * generator, so what a tick allocates is garbage once it is done, not kept alive by the schedule through its sleep.
-   */
-  const tick = (job: ScheduledJob, status: JobStatus, kind: string, at: number) =>
+  /** One tick: skipped while the job's previous run (here or elsewhere) holds it, else leased and started. */
+  const tick = (entry: Planned, at: number) =>
     Effect.gen(function* () {
+      const { job, status } = entry
       if (running.has(job.key)) {
         status.skippedTicks += 1
-        metrics.inc("storeflow_skipped_ticks_total", { job: kind, tenant: job.tenant })
+        metrics.inc("storeflow_skipped_ticks_total", { job: entry.kind, tenant: job.tenant })
         return
       }
       const lease = yield* runStore
         .acquireLock(`tick:${job.key}:${at}`, daemonId, tickLeaseMs(job))
         .pipe(Effect.catch(() => Effect.succeed(undefined)))
-      if (lease === undefined || lease._tag === "None") return
-      yield* startRun(job)
+      if (lease === undefined || lease._tag === "None" || !entry.live) return
+      yield* startRun(job, status)
     })
 
-  /** One job's schedule: sleep to the next tick, note how late it woke, tick. */
-  const schedule = (job: ScheduledJob) =>
-    Effect.gen(function* () {
-      const status = state.jobs.get(job.key)
-      if (status === undefined) return
-      const kind = job._tag === "EslSync" ? "esl_sync" : job.job
-      const labels = { job: kind }
-      let last = Number.NEGATIVE_INFINITY
-      for (;;) {
-        const now = yield* Clock.currentTimeMillis
-        const at = tickAfter(job, now, last)
-        last = at
-        status.nextRunAt = at
-        yield* Effect.sleep(at - now)
-        // The clock the tick time came from: a sub-millisecond clock anchored elsewhere would shift every figure.
-        const wokeAt = yield* Clock.currentTimeMillis
-        metrics.observe("storeflow_tick_lateness_seconds", labels, Math.max(0, wokeAt - at) / 1000)
-        options.onTick?.({ key: job.key, at, wokeAt })
-        yield* tick(job, status, kind, at)
+  /** Puts a job's next tick after `now` on the timetable. */
+  const plan = (entry: Planned, now: number) => {
+    const at = tickAfter(entry.job, now, entry.last)
+    entry.last = at
+    entry.status.nextRunAt = at
+    timetable.add(at, entry)
+  }
+
+  /**
+   * The schedule of every job: sleep to the earliest planned tick (or until a new job is planned earlier), note how
+   * late it woke, plan each due job's next tick and start its tick.
+   */
+  const schedule = Effect.gen(function* () {
+    for (;;) {
+      const now = yield* Clock.currentTimeMillis
+      const next = timetable.next()
+      if (next === undefined || next > now) {
+        sleepingUntil = next ?? Number.POSITIVE_INFINITY
+        yield* wake.close
+        yield* next === undefined ? wake.await : Effect.raceFirst(Effect.sleep(next - now), wake.await)
+        continue
       }
-    })
+      // The clock the tick times came from: a sub-millisecond clock anchored elsewhere would shift every figure.
+      for (const entry of timetable.takeDue(now)) {
+        if (!entry.live) continue
+        const at = entry.last
+        metrics.observe("storeflow_tick_lateness_seconds", entry.labels, Math.max(0, now - at) / 1000)
+        options.onTick?.({ key: entry.job.key, at, wokeAt: now })
+        plan(entry, now)
+        yield* Effect.forkIn(tick(entry, at), ticksScope)
+      }
+    }
+  })
 
   const startTenant = (tenant: LoadedTenant) =>
     Effect.gen(function* () {
@@ -154,8 +180,12 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
         reloadErrors: []
       })
       for (const job of scheduledJobs(tenant)) {
-        state.jobs.set(job.key, { job, nextRunAt: undefined, running: false, skippedTicks: 0, lastRun: undefined })
-        yield* FiberMap.run(schedules, job.key, schedule(job))
+        const status: JobStatus = { job, nextRunAt: undefined, running: false, skippedTicks: 0, lastRun: undefined }
+        state.jobs.set(job.key, status)
+        const kind = job._tag === "EslSync" ? "esl_sync" : job.job
+        const entry: Planned = { job, status, kind, labels: { job: kind }, last: Number.NEGATIVE_INFINITY, live: true }
+        planned.set(job.key, entry)
+        plan(entry, yield* Clock.currentTimeMillis)
         if (job._tag === "Etl" && job.catchup !== "none") {
           yield* Effect.forkIn(
             catchUp(job, tenant, layersOf(tenant.id)).pipe(
@@ -172,13 +202,17 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
           )
         }
       }
+      // A job planned before the schedule's wake-up time: wake it, so the tick is not late.
+      if ((timetable.next() ?? Number.POSITIVE_INFINITY) < sleepingUntil) wake.openUnsafe()
     })
 
   const stopTenant = (id: string) =>
     Effect.gen(function* () {
       for (const [key, status] of state.jobs) {
         if (status.job.tenant !== id) continue
-        yield* FiberMap.remove(schedules, key)
+        const entry = planned.get(key)
+        if (entry !== undefined) entry.live = false
+        planned.delete(key)
         state.jobs.delete(key)
       }
       tenants.delete(id)
@@ -245,7 +279,8 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
   // Stop: no new ticks, in-flight runs get the shutdown timeout, then they are interrupted (and recorded so).
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
-      yield* FiberMap.clear(schedules)
+      yield* Fiber.interrupt(scheduler)
+      yield* Scope.close(ticksScope, Exit.void)
       const inFlight = [...running.values()]
       if (inFlight.length > 0) {
         yield* options.report(
@@ -259,6 +294,7 @@ export const runDaemon = Effect.fn("daemon")(function* (options: DaemonOptions) 
   )
 
   const changes = yield* apply(true)
+  const scheduler = yield* Effect.forkScoped(schedule)
   yield* options.report(`storeflow daemon ${daemonId}: ${changes.join("; ") || "no tenants"}`)
   if (options.listen !== undefined) {
     const port = yield* serveStatus(options.listen, state, metrics, options.statusToken)

@@ -86,10 +86,10 @@ export const runScheduled = Effect.fnUntraced(function* (
     const last: LastRun = {
       runId: s.runId,
       status: s.status,
-      startedAt: new Date(started).toISOString(),
+      startedAt: started,
       durationMs: s.durationMs,
       error: s.error,
-      summary: s
+      summaryJson: JSON.stringify(s)
     }
     return { line, last }
   }
@@ -112,10 +112,10 @@ export const runScheduled = Effect.fnUntraced(function* (
   const last: LastRun = {
     runId: undefined,
     status: result.status,
-    startedAt: new Date(started).toISOString(),
+    startedAt: started,
     durationMs,
     error: failed[0]?.error,
-    summary: result
+    summaryJson: JSON.stringify(result, (_, v) => (typeof v === "bigint" ? v.toString() : v))
   }
   return { line, last }
 })

@@ -1,15 +1,28 @@
 import type { ConfigIssue } from "../config/errors.ts"
 import type { ScheduledJob } from "./jobs.ts"
 
-/** The last finished run of a job, as `/status` shows it. */
+/**
+ * The last finished run of a job, as `/status` shows it. Its summary is kept serialized: one compact string per job
+ * rather than a graph of objects that every run replaces (ten thousand stores' summaries would otherwise pile up in
+ * V8's old generation between collections).
+ */
 export interface LastRun {
   readonly runId: string | undefined
   readonly status: string
-  readonly startedAt: string
+  readonly startedAt: number
   readonly durationMs: number
   readonly error: string | undefined
-  readonly summary: unknown
+  readonly summaryJson: string
 }
+
+const lastRunJson = (run: LastRun) => ({
+  runId: run.runId ?? null,
+  status: run.status,
+  startedAt: new Date(run.startedAt).toISOString(),
+  durationMs: run.durationMs,
+  error: run.error ?? null,
+  summary: JSON.parse(run.summaryJson) as unknown
+})
 
 export interface JobStatus {
   readonly job: ScheduledJob
@@ -65,7 +78,7 @@ export class DaemonState {
               nextRunAt: j.nextRunAt === undefined ? null : new Date(j.nextRunAt).toISOString(),
               running: j.running,
               skippedTicks: j.skippedTicks,
-              lastRun: j.lastRun ?? null
+              lastRun: j.lastRun === undefined ? null : lastRunJson(j.lastRun)
             }))
         }))
     }

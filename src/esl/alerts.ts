@@ -74,9 +74,7 @@ export const notifyConditions = Effect.fn("esl.notify")(function* (
   const notifier = yield* Notifier
   const now = new Date(yield* Clock.currentTimeMillis)
   const known = new Map(
-    (yield* runStore.alertStates(context.tenant))
-      .filter((s) => s.scope === context.scope)
-      .map((s) => [s.condition, s] as const)
+    (yield* runStore.alertStates(context.tenant, context.scope)).map((s) => [s.condition, s] as const)
   )
   const sent: Array<Alert> = []
   for (const c of conditions) {

@@ -154,8 +154,11 @@ export class RunStore extends Context.Service<
     readonly requeued: (tenant: string, store: string) => Effect.Effect<ReadonlyArray<string>, RunStoreError>
     /** Removes keys from the queue once they were delivered. */
     readonly dequeue: (tenant: string, store: string, keys: ReadonlyArray<string>) => Effect.Effect<void, RunStoreError>
-    /** Every alert condition of a tenant (active or cleared), by scope then condition. */
-    readonly alertStates: (tenant: string) => Effect.Effect<ReadonlyArray<AlertState>, RunStoreError>
+    /**
+     * Every alert condition of a tenant (active or cleared), by scope then condition; with `scope`, only that scope's
+     * (a run reads its own store's, not every store's of the tenant).
+     */
+    readonly alertStates: (tenant: string, scope?: string) => Effect.Effect<ReadonlyArray<AlertState>, RunStoreError>
     /** Records (or replaces) the state of one alert condition. */
     readonly putAlertState: (state: AlertState) => Effect.Effect<void, RunStoreError>
   }

@@ -9,7 +9,15 @@ interface StatusDoc {
     readonly id: string
     readonly status: string
     readonly errors: unknown
-    readonly jobs: ReadonlyArray<{ readonly key: string; readonly nextRunAt: string | null }>
+    readonly jobs: ReadonlyArray<{
+      readonly key: string
+      readonly nextRunAt: string | null
+      readonly lastRun: {
+        readonly status: string
+        readonly startedAt: string
+        readonly summary: Record<string, unknown> & { readonly counts?: Record<string, number> }
+      } | null
+    }>
   }>
 }
 
@@ -46,6 +54,18 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "120 seconds" })
             "etl:shop:daily_etl_job"
           ])
           assert.isString(shop.jobs[0]?.nextRunAt)
+          // The last run of each job, with its whole summary.
+          const lastOf = (key: string) =>
+            shop.jobs.find((j) => j.key === key)?.lastRun ?? assert.fail(`no run of ${key}`)
+          const esl = lastOf("esl:shop:S001")
+          assert.include(["succeeded", "skipped"], esl.status)
+          assert.strictEqual(esl.summary.store, "S001")
+          assert.strictEqual(esl.summary.status, esl.status)
+          assert.isNumber(esl.summary.counts?.extracted)
+          assert.match(esl.startedAt, /^\d{4}-\d{2}-\d{2}T/)
+          const etl = lastOf("etl:shop:daily_etl_job")
+          assert.strictEqual(etl.status, "succeeded")
+          assert.match(String(etl.summary.partition), /^\d{4}-\d{2}-\d{2}$/)
           const metrics = yield* Effect.promise(() => fetch(`${base}/metrics`).then((r) => r.text()))
           assert.match(metrics, /storeflow_runs_total\{job="esl_sync",status="succeeded",tenant="shop"\} \d+/)
           assert.include(metrics, 'storeflow_records_synced_total{store="S001",tenant="shop"} 1')

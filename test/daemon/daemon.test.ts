@@ -267,6 +267,29 @@ describe("daemon schedules (in process, on the test clock)", () => {
     })
   )
 
+  it.effect("a tenant added by a reload ticks on its own schedule, before the running ones' next tick", () =>
+    Effect.gen(function* () {
+      const { dir, write } = world()
+      write("slow", tenantYaml("slow", "1h"))
+      const ticks: Array<TickTiming> = []
+      const lines: Array<string> = []
+      const daemon = yield* start(dir, lines, { onTick: (t) => ticks.push(t) })
+      write("fast", tenantYaml("fast", "1s"))
+      yield* Queue.offer(daemon.reloads, undefined)
+      yield* eventually(() => lines.includes("reloaded: fast: started"))
+      yield* tick(1000)
+      yield* tick(1000)
+      assert.deepStrictEqual(
+        ticks.map((t) => [t.key, t.at, t.wokeAt - t.at]),
+        [
+          ["esl:fast:S001", 1000, 0],
+          ["esl:fast:S001", 2000, 0]
+        ]
+      )
+      yield* Fiber.interrupt(daemon.fiber)
+    })
+  )
+
   it.effect(
     "times every tick against its schedule: handed to onTick and counted in storeflow_tick_lateness_seconds",
     () =>

@@ -221,6 +221,12 @@ export const eslContract = (it: Vitest.MethodsNonLive<RunStore>): void => {
         ["esl:S001 mismatch", "esl:S001 volume", "esl:S002 slow_response", "esl:S002 volume", "etl:sales run_failed"]
       )
       assert.isTrue(listed.every((state) => state.tenant === tenant))
+      const one = yield* runStore.alertStates(tenant, "esl:S002")
+      assert.deepStrictEqual(
+        one.map((state) => `${state.scope} ${state.condition}`),
+        ["esl:S002 slow_response", "esl:S002 volume"]
+      )
+      assert.deepStrictEqual(yield* runStore.alertStates(tenant, "esl:S999"), [])
     })
   )
 }

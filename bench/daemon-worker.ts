@@ -6,7 +6,7 @@
  */
 import { constants, PerformanceObserver } from "node:perf_hooks"
 import { getHeapSpaceStatistics } from "node:v8"
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Duration, Effect, Fiber, Layer, Stream } from "effect"
 import { layerMemory as eslMemory } from "../layers/esl-api/memory.ts"
 import { layerRecording } from "../layers/notifier/memory.ts"

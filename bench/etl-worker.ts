@@ -5,7 +5,7 @@
  * - `stream`: the PostgreSQL SourceDb's rows read and dropped: the driver and the canonical conversion alone;
  * - `encode`: rows read into memory first (untimed), then encoded with `makeParquetEncoder` as the extract does.
  */
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Console, Effect, Redacted, Stream } from "effect"
 import { layerPostgres as layerRunStore } from "../layers/run-store/postgres.ts"
 import { layerPostgres as layerSourceDb } from "../layers/source-db/postgres.ts"

@@ -45,10 +45,10 @@ export interface GcStats {
 }
 
 export interface DaemonResult {
-  /** The measured process's Node flags (`BENCH_NODE_OPTIONS`); the daemon's own start passes none. */
+  /** The measured process's Node flags: the image's, or none, then `BENCH_NODE_OPTIONS`. */
   readonly nodeFlags: ReadonlyArray<string>
   readonly startRssBytes: number
-  /** From `runDaemon` to its start line: config load and decode, one schedule fiber per store. */
+  /** From `runDaemon` to its start line: config load and decode, every store on the timetable. */
   readonly startupMs: number
   readonly measureFrom: number
   readonly measureTo: number

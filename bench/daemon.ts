@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { type DaemonJob, type DaemonResult, storeCodes, tenantYaml } from "./daemon-plan.ts"
 import { daemonSection } from "./daemon-section.ts"
 import type { BenchModule } from "./module.ts"
+import { imageNodeFlags } from "./node-flags.ts"
 import { runWorker } from "./processes.ts"
 import { load as loadAverage } from "./report.ts"
 
@@ -54,14 +55,18 @@ export const daemonBenchmark: BenchModule = {
       context.log(
         `${STORES.toLocaleString("en-US")} store schedules, every ${INTERVAL_MS / 1000} s: warm-up, then ${INTERVALS} intervals`
       )
-      const result = yield* runWorker<DaemonResult>("daemon-worker.ts", job(dir))
+      // As deployed (the image's NODE_OPTIONS), then once more with Node's defaults, for comparison.
+      const result = yield* runWorker<DaemonResult>("daemon-worker.ts", job(dir), imageNodeFlags())
+      context.log("once more with Node's default flags, for comparison")
+      const defaults = yield* runWorker<DaemonResult>("daemon-worker.ts", job(dir))
       return daemonSection({
         date,
         loads: { start: loadStart, end: loadAverage() },
         command: context.command,
         postgres: context.server.version,
         job: job(dir),
-        result
+        result,
+        defaults
       })
     })
 }

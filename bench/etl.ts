@@ -113,16 +113,10 @@ export const etlBenchmark: BenchModule = {
             }
             const cpuBefore = s3.cpuMs()
             const load = loadAverage()
-            // runWorker passes BENCH_NODE_OPTIONS to the child as it is when the child starts.
-            const given = process.env.BENCH_NODE_OPTIONS
-            if (flags !== "") process.env.BENCH_NODE_OPTIONS = `${given ?? ""} ${flags}`
-            const result = yield* runWorker<ExtractResult & { memory: Memory }>("etl-worker.ts", job).pipe(
-              Effect.ensuring(
-                Effect.sync(() => {
-                  if (given === undefined) delete process.env.BENCH_NODE_OPTIONS
-                  else process.env.BENCH_NODE_OPTIONS = given
-                })
-              )
+            const result = yield* runWorker<ExtractResult & { memory: Memory }>(
+              "etl-worker.ts",
+              job,
+              flags === "" ? [] : [flags]
             )
             return { result, s3CpuMs: s3.cpuMs() - cpuBefore, load }
           })

@@ -88,15 +88,20 @@ export const simulatorProcess = (companies: string): Effect.Effect<RunningSimula
   )
 
 /**
- * Runs `bench/<script>` in a fresh Node process, hands it `job` over IPC and answers what it sends back. The child is
- * the measured process: its peak RSS is its own, not the bench's or the simulator's.
+ * Runs `bench/<script>` in a fresh Node process started with `flags` (then `BENCH_NODE_OPTIONS`), hands it `job` over
+ * IPC and answers what it sends back. The child is the measured process: its peak RSS is its own, not the bench's or
+ * the simulator's.
  */
-export const runWorker = <A>(script: string, job: unknown): Effect.Effect<A, Error> =>
+export const runWorker = <A>(
+  script: string,
+  job: unknown,
+  flags: ReadonlyArray<string> = []
+): Effect.Effect<A, Error> =>
   Effect.callback<A, Error>((resume) => {
     const output: Array<string> = []
     const child = fork(join(projectRoot, "bench", script), [], {
       cwd: projectRoot,
-      execArgv: childFlags(),
+      execArgv: [...flags, ...childFlags()],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json"
     })

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { once } from "node:events"
 import { existsSync, readFileSync } from "node:fs"
 import { createServer } from "node:http"
@@ -7,6 +7,7 @@ import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { parse } from "yaml"
+import { imageNodeFlags } from "../../bench/node-flags.ts"
 import { loadTenants } from "../../src/config/load.ts"
 import { projectRoot } from "../support/tenants.ts"
 
@@ -208,6 +209,21 @@ describe("Dockerfile", () => {
       const outcomes = await Promise.all([200, 503, 0].map((status) => healthcheckExit(argv[2] ?? "", port, status)))
       assert.deepStrictEqual(outcomes, [0, 1, 1], argv[2])
     }
+  })
+
+  it("bounds V8's heap with NODE_OPTIONS that Node accepts (the benchmarks run with the same flags)", () => {
+    const flags = imageNodeFlags(join(projectRoot, "Dockerfile"))
+    assert.deepStrictEqual(flags, ["--max-semi-space-size=16", "--max-old-space-size=1024"])
+    const probe = spawnSync(
+      process.execPath,
+      ["-e", "process.stdout.write(String(require('node:v8').getHeapStatistics().heap_size_limit))"],
+      { env: { ...process.env, NODE_OPTIONS: flags.join(" ") }, encoding: "utf8" }
+    )
+    assert.strictEqual(probe.status, 0, probe.stderr)
+    // The old-space limit plus the young generation: near 1 GiB, not the host-sized default.
+    const limit = Number(probe.stdout)
+    assert.isAbove(limit, 1024 * 2 ** 20)
+    assert.isBelow(limit, 1200 * 2 ** 20)
   })
 
   it("copies only what .dockerignore lets into the build context, and never .env", () => {

@@ -19,6 +19,10 @@ export const makeEslStateMemory = (): EslState => {
   const queues = new Map<string, Set<string>>()
   const alerts = new Map<string, AlertState>()
 
+  const hasArticleHashes = Effect.fn("RunStore.hasArticleHashes")(function* (tenant: string, store: string) {
+    return (hashes.get(keyOf(tenant, store))?.size ?? 0) > 0
+  })
+
   const getArticleHashes = Effect.fn("RunStore.getArticleHashes")(function* (
     tenant: string,
     store: string,
@@ -72,9 +76,9 @@ export const makeEslStateMemory = (): EslState => {
     for (const key of keys) queue?.delete(key)
   })
 
-  const alertStates = Effect.fn("RunStore.alertStates")(function* (tenant: string) {
+  const alertStates = Effect.fn("RunStore.alertStates")(function* (tenant: string, scope?: string) {
     return Array.from(alerts.values())
-      .filter((state) => state.tenant === tenant)
+      .filter((state) => state.tenant === tenant && (scope === undefined || state.scope === scope))
       .sort((a, b) => compareText(a.scope, b.scope) || compareText(a.condition, b.condition))
   })
 
@@ -92,6 +96,7 @@ export const makeEslStateMemory = (): EslState => {
   })
 
   return {
+    hasArticleHashes,
     getArticleHashes,
     putArticleHashes,
     clearArticleHashes,

@@ -31,13 +31,16 @@ const distinct = (values: ReadonlyArray<string>): Array<string> => Array.from(ne
 const ABSENT_MAX = 20_000
 
 export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
-  // Ids a lookup found without a stored hash, per tenant and store. Their hashes are then stored with a plain INSERT,
-  // which costs PostgreSQL about half of an upsert (no conflict check per row): that is every article of a first
-  // delivery. Nothing depends on it being right: if such a row appeared meanwhile, the INSERT fails as a whole and the
-  // same rows are upserted. Ids that are never stored (a rejected article) are forgotten when the set is full.
+  // Ids a lookup found without a stored hash, per tenant and store, and the stores found with no hash at all. Their
+  // hashes are then stored with a plain INSERT, which costs PostgreSQL about half of an upsert (no conflict check per
+  // row): that is every article of a first delivery. Nothing depends on it being right: if such a row appeared
+  // meanwhile, the INSERT fails as a whole and the same rows are upserted. Ids that are never stored (a rejected
+  // article) are forgotten when the set is full.
   const absent = new Map<string, Set<string>>()
+  const emptyStores = new Set<string>()
+  const storeKey = (tenant: string, store: string) => `${tenant}\u0000${store}`
   const absentOf = (tenant: string, store: string) => {
-    const key = `${tenant}\u0000${store}`
+    const key = storeKey(tenant, store)
     let ids = absent.get(key)
     if (ids === undefined) {
       ids = new Set()
@@ -45,6 +48,15 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
     }
     return ids
   }
+
+  const hasArticleHashes = Effect.fn("RunStore.hasArticleHashes")(function* (tenant: string, store: string) {
+    const rows = yield* sql<{ readonly stored: boolean }>`
+      SELECT EXISTS (SELECT 1 FROM storeflow_article_hashes WHERE tenant = ${tenant} AND store = ${store}) AS stored`
+    const stored = rows[0]?.stored === true
+    if (stored) emptyStores.delete(storeKey(tenant, store))
+    else emptyStores.add(storeKey(tenant, store))
+    return stored
+  }, storeError("hasArticleHashes"))
 
   const getArticleHashes = Effect.fn("RunStore.getArticleHashes")(function* (
     tenant: string,
@@ -87,12 +99,13 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
     const latest = new Map(hashes.map((entry) => [entry.articleId, entry.hash]))
     if (latest.size === 0) return
     const ids = absentOf(tenant, store)
+    const emptyStore = emptyStores.has(storeKey(tenant, store))
     const fresh: Array<string> = []
     const freshHashes: Array<string> = []
     const known: Array<string> = []
     const knownHashes: Array<string> = []
     for (const [id, hash] of latest) {
-      if (ids.delete(id)) {
+      if (ids.delete(id) || emptyStore) {
         fresh.push(id)
         freshHashes.push(hash)
       } else {
@@ -111,9 +124,11 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
       SELECT ${tenant}::text, ${store}::text, article_id, hash, now()
       FROM unnest(${known}::text[], ${knownHashes}::text[]) AS given(article_id, hash)
       ON CONFLICT (tenant, store, article_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`.pipe(
-      Effect.catchReason("SqlError", "UniqueViolation", () =>
-        upsertHashes(tenant, store, [...latest.keys()], [...latest.values()])
-      )
+      Effect.catchReason("SqlError", "UniqueViolation", () => {
+        // A row the INSERT did not expect: this store has hashes now, so its next puts upsert what no lookup saw.
+        emptyStores.delete(storeKey(tenant, store))
+        return upsertHashes(tenant, store, [...latest.keys()], [...latest.values()])
+      })
     )
   }, storeError("putArticleHashes"))
 
@@ -158,10 +173,10 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
   }, storeError("dequeue"))
 
   // COLLATE "C": scopes and conditions sort by code point, as in the in-memory Layer.
-  const alertStates = Effect.fn("RunStore.alertStates")(function* (tenant: string) {
+  const alertStates = Effect.fn("RunStore.alertStates")(function* (tenant: string, scope?: string) {
     const rows = yield* sql`
       SELECT tenant, scope, condition, active, since, notified_at AS "notifiedAt", detail FROM storeflow_alert_states
-      WHERE tenant = ${tenant}
+      WHERE tenant = ${tenant}${scope === undefined ? sql`` : sql` AND scope = ${scope}`}
       ORDER BY scope COLLATE "C", condition COLLATE "C"`
     return yield* decodeAlertStates(rows)
   }, storeError("alertStates"))
@@ -176,6 +191,7 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
   }, storeError("putAlertState"))
 
   return {
+    hasArticleHashes,
     getArticleHashes,
     putArticleHashes,
     clearArticleHashes,

@@ -24,6 +24,7 @@ export const toJsonText = (operation: string, field: string, value: unknown): Ef
 /** The `RunStore` methods that keep ESL sync state, built apart from the rest in each Layer. */
 export type EslState = Pick<
   (typeof RunStore)["Service"],
+  | "hasArticleHashes"
   | "getArticleHashes"
   | "putArticleHashes"
   | "clearArticleHashes"

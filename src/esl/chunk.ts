@@ -170,7 +170,8 @@ const sendChanged = (
 
 /** Drops the articles the API already has (by content hash) and sends the rest. */
 const deliverChunk = (context: ChunkContext, chunk: PreparedChunk) => {
-  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = context.full
+  const lookUp = !context.full && context.plan.hashesStored
+  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !lookUp
     ? Effect.succeed(new Map())
     : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.articles.keys()]))
   return Effect.flatMap(known, (stored) => EslApi.use((api) => sendChanged(context, chunk, stored, api)))

@@ -27,6 +27,11 @@ export interface ChangePlan {
   readonly bound: string | undefined
   readonly requeued: ReadonlyArray<string>
   readonly watermark: { readonly value: string; readonly key: string } | undefined
+  /**
+   * Whether the store had content hashes stored when the pass began. Without any (a store never delivered) the pass
+   * sends every article without looking hashes up, as a `--full` pass does.
+   */
+  readonly hashesStored: boolean
 }
 
 const columnNamed = (tenant: string, columns: ReadonlyArray<Column>, name: string, role: string) => {
@@ -69,13 +74,14 @@ export const planChanges = Effect.fnUntraced(function* (
 ) {
   const db = yield* SourceDb
   const runStore = yield* RunStore
-  // Four independent reads in one round trip's time; a failure is reported as if they had run one after another.
+  // Independent reads in one round trip's time; a failure is reported as if they had run one after another.
   const reads = yield* Effect.all(
     [
       db.columns(source),
       runStore.getWatermark({ tenant, store: store.code, source: sourceName }),
       db.horizon,
-      runStore.requeued(tenant, store.code)
+      runStore.requeued(tenant, store.code),
+      full ? Effect.succeed(false) : runStore.hasArticleHashes(tenant, store.code)
     ],
     { concurrency: "unbounded", mode: "result" }
   )
@@ -108,7 +114,8 @@ export const planChanges = Effect.fnUntraced(function* (
     watermark: stored.pipe(
       Option.map((w) => ({ value: w.value, key: w.key })),
       Option.getOrUndefined
-    )
+    ),
+    hashesStored: yield* Effect.fromResult(reads[4])
   } satisfies ChangePlan
 })
 

@@ -128,6 +128,11 @@ export class RunStore extends Context.Service<
     /** Gives the lock up if `owner` holds it; otherwise does nothing. */
     readonly releaseLock: (name: string, owner: string) => Effect.Effect<void, RunStoreError>
     /**
+     * Whether any article of (tenant, store) has a stored hash. A store without any (never delivered) has nothing to
+     * look up: its pass sends every article, as a `--full` pass does.
+     */
+    readonly hasArticleHashes: (tenant: string, store: string) => Effect.Effect<boolean, RunStoreError>
+    /**
      * Content hashes of the articles last accepted by the ESL API for (tenant, store), for the ids asked; ids never
      * accepted are absent from the map.
      */

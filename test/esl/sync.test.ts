@@ -100,6 +100,34 @@ describe("ESL sync of one store", () => {
     }).pipe(Effect.provide(layers([item("A1", "S001", 1), item("A2", "S001", 2)])))
   )
 
+  it.live("a store's first pass sends without looking hashes up; later passes look them up", () => {
+    const lookups: Array<number> = []
+    const counting = Layer.effect(
+      RunStore,
+      Effect.map(RunStore, (store) =>
+        RunStore.of({
+          ...store,
+          getArticleHashes: (tenantId, storeCode, ids) =>
+            Effect.suspend(() => {
+              lookups.push(ids.length)
+              return store.getArticleHashes(tenantId, storeCode, ids)
+            })
+        })
+      )
+    )
+    return Effect.gen(function* () {
+      const first = yield* sync()
+      assert.strictEqual(first.summary.counts.sent, 2)
+      assert.deepStrictEqual(lookups, [])
+      const tables = yield* MemorySourceTables
+      yield* tables.update("esl_items", () => true, { updated_at: at(9) })
+      const second = yield* sync()
+      assert.deepStrictEqual(lookups, [2])
+      assert.strictEqual(second.summary.counts.unchanged, 2)
+      assert.strictEqual(second.summary.counts.sent, 0)
+    }).pipe(Effect.provide(Layer.provideMerge(counting, layers([item("A1", "S001", 1), item("A2", "S001", 2)]))))
+  })
+
   it.live("rows sharing a change value across a chunk boundary are all delivered, in key order", () =>
     Effect.gen(function* () {
       const small = tenantConfig({ batch_size: 2, concurrency: 2 })

@@ -39,6 +39,30 @@ export const eslContract = (it: Vitest.MethodsNonLive<RunStore>): void => {
     })
   )
 
+  it.effect("a store has stored hashes once some were put, until all are cleared; per tenant and store", () =>
+    Effect.gen(function* () {
+      const runStore = yield* RunStore
+      const tenant = unique("t")
+      assert.isFalse(yield* runStore.hasArticleHashes(tenant, "S001"))
+      yield* runStore.putArticleHashes(tenant, "S001", [{ articleId: "a1", hash: "h1" }])
+      assert.isTrue(yield* runStore.hasArticleHashes(tenant, "S001"))
+      assert.isFalse(yield* runStore.hasArticleHashes(tenant, "S002"))
+      assert.isFalse(yield* runStore.hasArticleHashes(unique("t"), "S001"))
+      // A store whose hashes were all missing when its pass began, then an id stored meanwhile: the put still lands.
+      yield* runStore.putArticleHashes(tenant, "S002", [{ articleId: "b1", hash: "h1" }])
+      yield* runStore.putArticleHashes(tenant, "S002", [
+        { articleId: "b1", hash: "h2" },
+        { articleId: "b2", hash: "h3" }
+      ])
+      assert.deepStrictEqual(asObject(yield* runStore.getArticleHashes(tenant, "S002", ["b1", "b2"])), {
+        b1: "h2",
+        b2: "h3"
+      })
+      yield* runStore.clearArticleHashes(tenant, "S001")
+      assert.isFalse(yield* runStore.hasArticleHashes(tenant, "S001"))
+    })
+  )
+
   it.effect("a later put replaces an article's hash; within one put the last hash given wins", () =>
     Effect.gen(function* () {
       const runStore = yield* RunStore

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { getHeapSpaceStatistics } from "node:v8"
 
@@ -17,8 +18,25 @@ export interface Memory {
   readonly newSpaceAtPeakBytes: number
   /** CPU time (user + system) the process spent while the job ran, in milliseconds. */
   readonly cpuMs: number
+  /** CPU time of every process of the machine while the job ran (\`machineBusyMs\`), in milliseconds. */
+  readonly machineBusyMs: number
   /** How late timers ran while the job ran (event loop blocked by synchronous work), in milliseconds. */
   readonly loopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number }
+}
+
+/**
+ * CPU time every process of the machine has used so far (Linux \`/proc/stat\`: user, nice, system, irq, softirq), in
+ * milliseconds; NaN elsewhere. Over a pass it shows how much of the machine's cores the pass kept busy, PostgreSQL's
+ * server and the simulator included.
+ */
+export const machineBusyMs = (): number => {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields
+    return (user + nice + system + irq + softirq) * 10
+  } catch {
+    return Number.NaN
+  }
 }
 
 /** Samples the RSS every `everyMs` while the event loop is free; the kernel's `maxRSS` covers the gaps. */
@@ -29,6 +47,7 @@ const sampler = (everyMs = 10) => {
   const startRssBytes = atPeak.rss
   let samples = 1
   const cpu = process.cpuUsage()
+  const busy = machineBusyMs()
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
   const timer = setInterval(() => {
@@ -62,6 +81,7 @@ const sampler = (everyMs = 10) => {
         atPeak,
         newSpaceAtPeakBytes,
         cpuMs: (used.user + used.system) / 1000,
+        machineBusyMs: machineBusyMs() - busy,
         loopDelayMs
       }
     }

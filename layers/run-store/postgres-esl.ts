@@ -96,7 +96,8 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
     hashes: ReadonlyArray<{ readonly articleId: string; readonly hash: string }>
   ) {
     // The last hash given for an id wins; ON CONFLICT DO UPDATE refuses to touch one row twice in a statement.
-    const latest = new Map(hashes.map((entry) => [entry.articleId, entry.hash]))
+    const latest = new Map<string, string>()
+    for (const entry of hashes) latest.set(entry.articleId, entry.hash)
     if (latest.size === 0) return
     const ids = absentOf(tenant, store)
     const emptyStore = emptyStores.has(storeKey(tenant, store))
@@ -104,7 +105,7 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
     const freshHashes: Array<string> = []
     const known: Array<string> = []
     const knownHashes: Array<string> = []
-    for (const [id, hash] of latest) {
+    latest.forEach((hash, id) => {
       if (ids.delete(id) || emptyStore) {
         fresh.push(id)
         freshHashes.push(hash)
@@ -112,7 +113,7 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
         known.push(id)
         knownHashes.push(hash)
       }
-    }
+    })
     if (fresh.length === 0) return yield* upsertHashes(tenant, store, known, knownHashes)
     yield* sql`
       WITH fresh AS (

@@ -4,7 +4,7 @@ import { RunStore } from "../services/RunStore.ts"
 import { type Column, type Condition, type Row, type Source, SourceDb, SourceDbError } from "../services/SourceDb.ts"
 import { keyText } from "./articles.ts"
 import type { StoreSpec } from "./stores.ts"
-import { changeBound, textValue } from "./watermark.ts"
+import { changeBound, textValue, valueText } from "./watermark.ts"
 
 /** Where a row came from: past the watermark (moves it), a NULL change value, or a re-queued key (neither moves it). */
 export type Origin = "change" | "null_change" | "requeued"
@@ -24,6 +24,8 @@ export interface ChangePlan {
   readonly select: ReadonlyArray<string>
   /** Conditions selecting rows past the watermark and below the bound. */
   readonly changed: ReadonlyArray<Condition>
+  /** How many changed rows one query reads: the rows of the chunks a store sends at once. */
+  readonly pageSize: number
   readonly bound: string | undefined
   readonly requeued: ReadonlyArray<string>
   readonly watermark: { readonly value: string; readonly key: string } | undefined
@@ -109,6 +111,7 @@ export const planChanges = Effect.fnUntraced(function* (
     storeConditions: store.conditions,
     select: selectedColumns(esl, columns),
     changed,
+    pageSize: esl.batch_size * Math.max(1, esl.concurrency),
     bound,
     requeued,
     watermark: stored.pipe(
@@ -127,9 +130,28 @@ export const detectChanges = Effect.fn("esl.detect_changes")(function* (plan: Ch
 })
 
 /**
+ * The conditions of the page of changed rows after `last`: the pass's own, with its position after the watermark
+ * replaced by the position after that row. Rows past the bound cannot appear meanwhile (transactions still open at
+ * the start of the pass are past it), so the pages read together what one query would have.
+ */
+const pageAfter = (plan: ChangePlan, last: Row): ReadonlyArray<Condition> => [
+  ...plan.changed.filter((condition) => condition._tag !== "After"),
+  {
+    _tag: "After",
+    columns: [plan.changeColumn.name, plan.keyColumn.name],
+    values: [
+      textValue(valueText(last[plan.changeColumn.name] ?? null), plan.changeColumn.type),
+      textValue(rowKey(plan, last), plan.keyColumn.type)
+    ]
+  }
+]
+
+/**
  * Every row the pass handles, in order: changed rows by (change column, key), then rows whose change column is NULL
  * (they cannot be ordered against the watermark, so every pass looks at them and the content hash keeps unchanged
- * ones from being re-sent), then re-queued keys. Streams: memory does not grow with the number of rows.
+ * ones from being re-sent), then re-queued keys. Memory does not grow with the number of rows: changed rows are read
+ * in pages of \`pageSize\` (a short query each, so a store does not hold a source connection for its whole pass and
+ * more stores than the pool has connections make progress together), the others streamed.
  */
 export const extractRows = (plan: ChangePlan): Stream.Stream<SourceRow, SourceDbError, SourceDb> =>
   Stream.unwrap(
@@ -140,7 +162,18 @@ export const extractRows = (plan: ChangePlan): Stream.Stream<SourceRow, SourceDb
         db
           .stream({ source: plan.source, columns: plan.select, where, orderBy })
           .pipe(Stream.map((row): SourceRow => ({ origin, row })))
-      const changed = read("change", plan.changed, [plan.changeColumn.name, key])
+      const orderBy = [plan.changeColumn.name, key]
+      const changed = Stream.paginate(plan.changed, (where) =>
+        db.stream({ source: plan.source, columns: plan.select, where, orderBy, limit: plan.pageSize }).pipe(
+          Stream.runCollect,
+          Effect.map((rows) => {
+            const last = rows.at(-1)
+            const next =
+              rows.length < plan.pageSize || last === undefined ? Option.none() : Option.some(pageAfter(plan, last))
+            return [rows.map((row): SourceRow => ({ origin: "change", row })), next] as const
+          })
+        )
+      )
       const nulls = read(
         "null_change",
         [...plan.storeConditions, { _tag: "IsNull", column: plan.changeColumn.name }],

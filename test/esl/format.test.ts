@@ -1,4 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
+import type { Article } from "../../src/domain/Article.ts"
+import { articleHash, canonicalText } from "../../src/esl/articles.ts"
 import { decimalText, formatDateTime, formatValue, roundDecimal } from "../../src/esl/format.ts"
 import { changeBound, textValue, utcMicros, valueText } from "../../src/esl/watermark.ts"
 
@@ -89,5 +91,36 @@ describe("watermark values", () => {
     assert.strictEqual(changeBound(open, 5000, "timestamptz", "UTC"), "2026-11-22T09:59:55.000000Z")
     assert.isUndefined(changeBound({ now: "garbage", oldestOpenTransaction: undefined }, 0, "timestamptz", "UTC"))
     assert.strictEqual(utcMicros("2026-11-22T10:00:00Z"), 1795341600000000n)
+  })
+})
+
+describe("article hash", () => {
+  // Stored hashes were taken of this JSON: the text must stay the same, character for character.
+  const reference = (a: Article) =>
+    JSON.stringify([
+      a.articleId,
+      a.articleName,
+      a.nfcUrl ?? null,
+      a.eans ?? null,
+      Object.keys(a.data)
+        .sort()
+        .map((k) => [k, a.data[k]])
+    ])
+  const articles: ReadonlyArray<Article> = [
+    { articleId: "A1", articleName: '사과 "부사" 1kg', data: { PRICE: "1000", NAME: "a\\b\nc", EMPTY: "" } },
+    { articleId: "A2", articleName: "Pear", nfcUrl: "https://x/y?z=1", eans: ["880", "881"], data: {} },
+    { articleId: "A3", articleName: "\u0001\u2028 emoji 🍎", eans: [], data: { Z: "1", A: "2", M: "\u00e9" } }
+  ]
+
+  it("is taken of the same text as the JSON of [id, name, nfcUrl, eans, sorted data pairs]", () => {
+    for (const article of articles) expect(canonicalText(article)).toBe(reference(article))
+  })
+
+  it("does not depend on the order of the data keys, and changes with any value", () => {
+    const a = articles[0] as Article
+    const reordered = { ...a, data: { EMPTY: "", NAME: "a\\b\nc", PRICE: "1000" } }
+    expect(articleHash(reordered)).toBe(articleHash(a))
+    expect(articleHash({ ...a, data: { ...a.data, PRICE: "1001" } })).not.toBe(articleHash(a))
+    expect(articleHash({ ...a, articleName: "사과" })).not.toBe(articleHash(a))
   })
 })

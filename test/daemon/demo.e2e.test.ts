@@ -1,9 +1,16 @@
+import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { afterAll } from "vitest"
 import { duckQuery } from "../etl/integration-support.ts"
 import { copyTenants, editFile, scratchDir } from "../support/tenants.ts"
 import { spawnDaemon } from "./support.ts"
+
+const dirs: Array<string> = []
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
 
 describe("npm start (storeflow demo)", () => {
   it.live(
@@ -11,6 +18,7 @@ describe("npm start (storeflow demo)", () => {
     () =>
       Effect.gen(function* () {
         const tenantsDir = copyTenants("demo")
+        dirs.push(tenantsDir)
         editFile(join(tenantsDir, "demo", "tenant.yaml"), (text) =>
           text
             .replace("every: 30s\n    jitter: 5s", "every: 1s\n    jitter: 100ms")
@@ -18,6 +26,7 @@ describe("npm start (storeflow demo)", () => {
             .replace('cron: "*/1 * * * *"', 'cron: "*/2 * * * * *"')
         )
         const data = scratchDir()
+        dirs.push(data)
         const demo = yield* spawnDaemon(
           [
             "--tenants-dir",

@@ -2,10 +2,12 @@ import { spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Redacted, Stream } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { tempPrefix } from "../../layers/object-store/filesystem.ts"
 import { layerPostgres as sourceLayer } from "../../layers/source-db/postgres.ts"
+import { etlTenantLayer } from "../../layers/tenant.ts"
 import { readParquetRows } from "../../src/etl/parquet/read.ts"
+import type { CliLayers } from "../../src/main.ts"
 import { SourceDb } from "../../src/services/SourceDb.ts"
 import { startS3Server } from "../object-store/s3-server.ts"
 import { sourceConfig } from "../source-db/postgres-support.ts"
@@ -111,75 +113,44 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
     it.effect("a 30-day backfill interrupted half way resumes to 30 partitions without duplicates", () =>
       Effect.gen(function* () {
         const world = yield* etlWorld({ rows: [salesRows(30, 2000)] })
-        const fiber = yield* Effect.forkChild(
-          world.run(
-            "etl",
-            "backfill",
-            "--tenant",
-            "shop",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-01-30",
-            "--concurrency",
-            "1"
+        // The backfill is stopped while it reads its 16th partition: the source read blocks there, the test
+        // interrupts it, so exactly 15 partitions were materialized before (one partition at a time).
+        const reached = yield* Deferred.make<void>()
+        let reads = 0
+        const stopAt16: CliLayers["etlTenant"] = (tenant) =>
+          Layer.provideMerge(
+            Layer.effect(
+              SourceDb,
+              Effect.map(SourceDb, (db) =>
+                SourceDb.of({
+                  ...db,
+                  stream: (request) =>
+                    Stream.suspend(() => {
+                      reads += 1
+                      return reads < 16
+                        ? db.stream(request)
+                        : Stream.fromEffect(Effect.andThen(Deferred.succeed(reached, undefined), Effect.never))
+                    })
+                })
+              )
+            ),
+            etlTenantLayer(tenant)
           )
+        const range = ["--from", "2026-01-01", "--to", "2026-01-30"] as const
+        const fiber = yield* Effect.forkChild(
+          world.runWith(stopAt16, "etl", "backfill", "--tenant", "shop", ...range, "--concurrency", "1")
         )
-        for (;;) {
-          // The table appears once the backfill's state store has run its migrations.
-          const [done] = yield* world
-            .sql<{ n: number }>("SELECT count(*)::int n FROM storeflow_materializations")
-            .pipe(Effect.orElseSucceed(() => [{ n: 0 }]))
-          if ((done?.n ?? 0) >= 15) break
-          yield* Effect.sleep("50 millis")
-        }
+        yield* Deferred.await(reached)
         yield* Fiber.interrupt(fiber)
-        const partial = yield* world.run(
-          "etl",
-          "status",
-          "--tenant",
-          "shop",
-          "--pipeline",
-          "sales",
-          "--from",
-          "2026-01-01",
-          "--to",
-          "2026-01-30",
-          "--json"
-        )
-        const states = JSON.parse(partial.stdout) as ReadonlyArray<{ state: string }>
-        const materialized = states.filter((s) => s.state === "materialized").length
-        assert.isAtLeast(materialized, 15)
-        assert.isBelow(materialized, 30)
+        const partial = yield* world.partitionStates("sales", "2026-01-01", "2026-01-30")
+        assert.strictEqual(partial.filter((s) => s.state === "materialized").length, 15)
 
-        const resumed = yield* world.run(
-          "etl",
-          "backfill",
-          "--tenant",
-          "shop",
-          "--from",
-          "2026-01-01",
-          "--to",
-          "2026-01-30"
-        )
+        const resumed = yield* world.run("etl", "backfill", "--tenant", "shop", ...range)
         assert.strictEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
-        assert.include(resumed.stdout, `${materialized} already materialized`)
-        const status = yield* world.run(
-          "etl",
-          "status",
-          "--tenant",
-          "shop",
-          "--pipeline",
-          "sales",
-          "--from",
-          "2026-01-01",
-          "--to",
-          "2026-01-30",
-          "--json"
-        )
-        assert.isTrue(
-          (JSON.parse(status.stdout) as ReadonlyArray<{ state: string }>).every((s) => s.state === "materialized")
-        )
+        assert.include(resumed.stdout, "15 already materialized")
+        const status = yield* world.partitionStates("sales", "2026-01-01", "2026-01-30")
+        assert.strictEqual(status.length, 30)
+        assert.isTrue(status.every((s) => s.state === "materialized"))
         const counts = yield* duckQuery(
           world.duckdb,
           'SELECT count(DISTINCT dt)::int AS "days", count(*)::int AS n, count(DISTINCT sale_id)::int AS ids FROM main.sales'

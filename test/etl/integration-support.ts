@@ -3,6 +3,8 @@ import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Redacted } from "effect"
 import { layerPostgres } from "../../layers/run-store/postgres.ts"
+import { etlTenantLayer } from "../../layers/tenant.ts"
+import type { CliLayers } from "../../src/main.ts"
 import { execute, query } from "../source-db/postgres-support.ts"
 import { cli } from "../support/cli.ts"
 import { freshDatabase } from "../support/database.ts"
@@ -82,9 +84,25 @@ export const etlWorld = (
     )
     const env = { SHOP_DB_URL: Redacted.value(url), SHOP_DUCKDB: duckdb }
     const runStore = layerPostgres({ url })
-    const run = (...args: ReadonlyArray<string>) =>
-      cli(["--tenants-dir", join(dir, "tenants"), ...args], { env, runStore })
-    return { url, dir, lake, duckdb, run, sql: <A extends object>(statement: string) => query<A>(url, statement) }
+    const runWith = (etlTenant: CliLayers["etlTenant"], ...args: ReadonlyArray<string>) =>
+      cli(["--tenants-dir", join(dir, "tenants"), ...args], { env, runStore, etlTenant })
+    const run = (...args: ReadonlyArray<string>) => runWith(etlTenantLayer, ...args)
+    /** `etl status --json` of one pipeline over a date range: each partition's state. */
+    const partitionStates = (pipeline: string, from: string, to: string) =>
+      Effect.map(
+        run("etl", "status", "--tenant", "shop", "--pipeline", pipeline, "--from", from, "--to", to, "--json"),
+        (result) => JSON.parse(result.stdout) as ReadonlyArray<{ readonly partition: string; readonly state: string }>
+      )
+    return {
+      url,
+      dir,
+      lake,
+      duckdb,
+      run,
+      runWith,
+      partitionStates,
+      sql: <A extends object>(statement: string) => query<A>(url, statement)
+    }
   })
 
 /** Reads the DuckDB file the way a user would: a fresh instance, values as text. */

@@ -5,18 +5,18 @@
  *   them), then one whole-tenant CLI pass, then EXPLAIN of the detect query built for the first store.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Console, Context, Effect, Layer, Redacted, Result } from "effect"
+import { Context, Effect, Layer, Redacted, Result } from "effect"
 import { layerPostgres as layerRunStore } from "../layers/run-store/postgres.ts"
 import { buildExists, tableColumnsSql } from "../layers/source-db/postgres-sql.ts"
 import { sourceColumn } from "../layers/source-db/postgres-types.ts"
-import { eslTenantLayer, etlTenantLayer } from "../layers/tenant.ts"
+import { eslTenantLayer } from "../layers/tenant.ts"
 import { loadTenantById } from "../src/config/load.ts"
 import { planChanges } from "../src/esl/extract.ts"
 import { eslSource, storeSpecs } from "../src/esl/stores.ts"
 import type { EslRunSummary } from "../src/esl/summary.ts"
 import { syncStore, watermarkSource } from "../src/esl/sync.ts"
-import { runCli } from "../src/main.ts"
 import { RunStore } from "../src/services/RunStore.ts"
+import { cliPass } from "./cli-pass.ts"
 import { query } from "./postgres.ts"
 import { serveJob } from "./worker.ts"
 
@@ -65,52 +65,35 @@ export interface IdleResult {
 }
 
 /** `esl sync` through the CLI's own entry, its stdout captured; timed from the call to the exit code. */
-const cliPass = (job: Common, ...args: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const out: Array<string> = []
-    const err: Array<string> = []
-    const capture =
-      (into: Array<string>) =>
-      (...a: ReadonlyArray<unknown>) =>
-        void into.push(a.map(String).join(" "))
-    const console: Console.Console = Object.assign(Object.create(globalThis.console), {
-      log: capture(out),
-      info: capture(out),
-      error: capture(err),
-      warn: capture(err)
-    })
-    const layers = {
-      runStore: layerRunStore({ url: Redacted.make(job.stateUrl) }),
-      eslTenant: eslTenantLayer,
-      etlTenant: etlTenantLayer
-    }
-    const start = performance.now()
-    const code = yield* runCli(
+const eslSyncPass = (job: Common, ...args: ReadonlyArray<string>) =>
+  Effect.map(
+    cliPass(
       ["--tenants-dir", job.tenantsDir, "esl", "sync", "--tenant", job.tenant, "--json", ...args],
-      layers,
-      job.env
-    ).pipe(Effect.provideService(Console.Console, console), Effect.provide(NodeServices.layer))
-    const wallMs = performance.now() - start
-    let summaries: ReadonlyArray<EslRunSummary> = []
-    try {
-      summaries = JSON.parse(out.join("\n")).stores
-    } catch {
-      summaries = []
+      job.env,
+      job.stateUrl
+    ),
+    ({ wallMs, code, stdout, stderr }) => {
+      let summaries: ReadonlyArray<EslRunSummary> = []
+      try {
+        summaries = JSON.parse(stdout).stores
+      } catch {
+        summaries = []
+      }
+      return {
+        wallMs,
+        code,
+        stores: summaries.map(({ store, status, error, counts, durationMs, stageMs }) => ({
+          store,
+          status,
+          error,
+          counts,
+          durationMs,
+          stageMs
+        })),
+        stderrTail: stderr.slice(-10).join("\n")
+      } satisfies CliPass
     }
-    return {
-      wallMs,
-      code,
-      stores: summaries.map(({ store, status, error, counts, durationMs, stageMs }) => ({
-        store,
-        status,
-        error,
-        counts,
-        durationMs,
-        stageMs
-      })),
-      stderrTail: err.slice(-10).join("\n")
-    } satisfies CliPass
-  })
+  )
 
 interface CatalogRow {
   readonly name: string | null
@@ -178,7 +161,7 @@ const idle = (job: IdleJob) =>
         })
       }
     }
-    const cli = yield* cliPass(job)
+    const cli = yield* eslSyncPass(job)
 
     const [first] = specs
     if (first === undefined) return yield* Effect.die(new Error("no store"))
@@ -220,5 +203,5 @@ const idle = (job: IdleJob) =>
 
 serveJob(
   (job: SyncJob | IdleJob): Promise<CliPass | IdleResult> =>
-    job.mode === "sync" ? Effect.runPromise(cliPass(job)) : Effect.runPromise(idle(job))
+    job.mode === "sync" ? Effect.runPromise(eslSyncPass(job)) : Effect.runPromise(idle(job))
 )

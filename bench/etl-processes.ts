@@ -1,34 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { closeSync, openSync, readFileSync } from "node:fs"
+import { closeSync, openSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
-import { projectRoot } from "./processes.ts"
-
-/** CPU time (user + system) a process has used so far, from Linux `/proc`, in milliseconds; NaN elsewhere. */
-export const processCpuMs = (pid: number | undefined): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    // utime and stime, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return Number.NaN
-  }
-}
-
-/** Ends a child we started, by its pid: SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
-const stop = (child: ChildProcess, graceMs = 5_000): Promise<void> =>
-  new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return done()
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL")
-    }, graceMs)
-    child.once("exit", () => {
-      clearTimeout(timer)
-      done()
-    })
-    process.kill(child.pid, "SIGTERM")
-  })
+import { processCpuMs, projectRoot, stop } from "./processes.ts"
 
 export interface RunningS3 {
   readonly endpoint: string

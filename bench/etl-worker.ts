@@ -1,20 +1,10 @@
-/**
- * The measured storeflow process of the ETL benchmark (run by bench/etl.ts through `runWorker`):
- * - `extract`: one `etl run --job master_sync_job --tenant <id> --json` through the CLI's own entry, as
- *   `storeflow etl run` runs it (PostgreSQL SourceDb and RunStore, the S3 ObjectStore);
- * - `stream`: the PostgreSQL SourceDb's rows read and dropped: the driver and the canonical conversion alone;
- * - `encode`: rows read into memory first (untimed), then encoded with `makeParquetEncoder` as the extract does.
- */
-import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Console, Effect, Redacted, Stream } from "effect"
-import { layerPostgres as layerRunStore } from "../layers/run-store/postgres.ts"
+import { Effect, Redacted, Stream } from "effect"
 import { layerPostgres as layerSourceDb } from "../layers/source-db/postgres.ts"
-import { eslTenantLayer, etlTenantLayer } from "../layers/tenant.ts"
 import { defaultWriteOptions } from "../src/etl/dataset.ts"
 import { makeParquetEncoder } from "../src/etl/parquet/index.ts"
 import type { PipelineRunSummary } from "../src/etl/summary.ts"
-import { runCli } from "../src/main.ts"
 import { type Row, SourceDb } from "../src/services/SourceDb.ts"
+import { cliPass } from "./cli-pass.ts"
 import { serveJob } from "./worker.ts"
 
 export interface ExtractJob {
@@ -58,33 +48,14 @@ export interface EncodeResult {
 
 const extract = (job: ExtractJob) =>
   Effect.gen(function* () {
-    const out: Array<string> = []
-    const err: Array<string> = []
-    const capture =
-      (into: Array<string>) =>
-      (...a: ReadonlyArray<unknown>) =>
-        void into.push(a.map(String).join(" "))
-    const console: Console.Console = Object.assign(Object.create(globalThis.console), {
-      log: capture(out),
-      info: capture(out),
-      error: capture(err),
-      warn: capture(err)
-    })
-    const layers = {
-      runStore: layerRunStore({ url: Redacted.make(job.stateUrl) }),
-      eslTenant: eslTenantLayer,
-      etlTenant: etlTenantLayer
-    }
-    const start = performance.now()
-    const code = yield* runCli(
+    const { wallMs, code, stdout, stderr } = yield* cliPass(
       ["--tenants-dir", job.tenantsDir, "etl", "run", "--job", "master_sync_job", "--tenant", job.tenant, "--json"],
-      layers,
-      job.env
-    ).pipe(Effect.provideService(Console.Console, console), Effect.provide(NodeServices.layer))
-    const wallMs = performance.now() - start
+      job.env,
+      job.stateUrl
+    )
     let pipeline: ExtractResult["pipeline"]
     try {
-      const [first] = JSON.parse(out.join("\n")).pipelines as ReadonlyArray<PipelineRunSummary>
+      const [first] = JSON.parse(stdout).pipelines as ReadonlyArray<PipelineRunSummary>
       pipeline =
         first === undefined
           ? undefined
@@ -92,7 +63,7 @@ const extract = (job: ExtractJob) =>
     } catch {
       pipeline = undefined
     }
-    return { wallMs, code, pipeline, stderrTail: err.slice(-10).join("\n") } satisfies ExtractResult
+    return { wallMs, code, pipeline, stderrTail: stderr.slice(-10).join("\n") } satisfies ExtractResult
   })
 
 const sourceLayer = (url: string) =>

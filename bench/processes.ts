@@ -14,7 +14,7 @@ const tail = (chunks: Array<string>, text: string, keep = 40) => {
 }
 
 /** Ends a child we started, by its pid: SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
-const stop = (child: ChildProcess, graceMs = 5_000): Promise<void> =>
+export const stop = (child: ChildProcess, graceMs = 5_000): Promise<void> =>
   new Promise((done) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return done()
     const timer = setTimeout(() => {
@@ -27,7 +27,8 @@ const stop = (child: ChildProcess, graceMs = 5_000): Promise<void> =>
     process.kill(child.pid, "SIGTERM")
   })
 
-const processCpuMs = (pid: number | undefined): number => {
+/** CPU time (user + system) a process has used so far, from Linux `/proc`, in milliseconds; NaN elsewhere. */
+export const processCpuMs = (pid: number | undefined): number => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")

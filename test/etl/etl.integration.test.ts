@@ -80,28 +80,10 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
       () =>
         Effect.gen(function* () {
           const world = yield* etlWorld({ rows: [salesRows(3, 20)] })
-          const first = yield* world.run(
-            "etl",
-            "run",
-            "--tenant",
-            "shop",
-            "--job",
-            "daily_etl_job",
-            "--date",
-            "2026-01-02"
-          )
+          const first = yield* world.runDaily("2026-01-02")
           assert.strictEqual(first.code, 0, first.stdout)
           assert.match(first.stdout, /sales \[2026-01-02\] {2}succeeded {2}extract 20 rows/)
-          const again = yield* world.run(
-            "etl",
-            "run",
-            "--tenant",
-            "shop",
-            "--job",
-            "daily_etl_job",
-            "--date",
-            "2026-01-02"
-          )
+          const again = yield* world.runDaily("2026-01-02")
           assert.strictEqual(again.code, 0)
           const folder = join(world.lake, "raw", "shop", "sales", "dt=2026-01-02")
           assert.strictEqual(files(folder).length, 2)
@@ -169,16 +151,7 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
           (server) => Effect.promise(() => server.close())
         )
         const world = yield* etlWorld({ store: () => s3Store(s3.endpoint, s3.bucket), rows: [salesRows(1, 5)] })
-        const result = yield* world.run(
-          "etl",
-          "run",
-          "--tenant",
-          "shop",
-          "--job",
-          "daily_etl_job",
-          "--date",
-          "2026-01-01"
-        )
+        const result = yield* world.runDaily("2026-01-01")
         assert.strictEqual(result.code, 0, result.stdout + result.stderr)
         assert.isTrue(
           s3.requests.some((r) => r.startsWith("PUT /lake/lake/shop/sales/dt%3D2026-01-01/_manifest.json")),
@@ -197,16 +170,7 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
     it.effect("a process killed between writing files and committing leaves the previous partition intact", () =>
       Effect.gen(function* () {
         const world = yield* etlWorld({ rows: [salesRows(1, 10)] })
-        const first = yield* world.run(
-          "etl",
-          "run",
-          "--tenant",
-          "shop",
-          "--job",
-          "daily_etl_job",
-          "--date",
-          "2026-01-01"
-        )
+        const first = yield* world.runDaily("2026-01-01")
         assert.strictEqual(first.code, 0, first.stdout)
         const folder = join(world.lake, "raw", "shop", "sales", "dt=2026-01-01")
         const before = readFileSync(join(folder, "_manifest.json"), "utf8")
@@ -260,16 +224,7 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "180 seconds" })
         // partition and leaves one run's files (the dead run's half-written temporary file is invisible to readers
         // and swept by the store after an hour).
         yield* world.sql("UPDATE storeflow_locks SET expires_at = now() - interval '1 second' WHERE name LIKE 'etl:%'")
-        const again = yield* world.run(
-          "etl",
-          "run",
-          "--tenant",
-          "shop",
-          "--job",
-          "daily_etl_job",
-          "--date",
-          "2026-01-01"
-        )
+        const again = yield* world.runDaily("2026-01-01")
         assert.strictEqual(again.code, 0, again.stdout)
         assert.strictEqual(files(folder).filter((f) => f.endsWith(".parquet")).length, 1)
         const after = yield* duckQuery(world.duckdb, "SELECT count(*)::int AS n FROM main.sales")

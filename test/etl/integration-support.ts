@@ -87,6 +87,8 @@ export const etlWorld = (
     const runWith = (etlTenant: CliLayers["etlTenant"], ...args: ReadonlyArray<string>) =>
       cli(["--tenants-dir", join(dir, "tenants"), ...args], { env, runStore, etlTenant })
     const run = (...args: ReadonlyArray<string>) => runWith(etlTenantLayer, ...args)
+    /** `etl run` of the tenant's daily job for one date. */
+    const runDaily = (date: string) => run("etl", "run", "--tenant", "shop", "--job", "daily_etl_job", "--date", date)
     /** `etl status --json` of one pipeline over a date range: each partition's state. */
     const partitionStates = (pipeline: string, from: string, to: string) =>
       Effect.map(
@@ -99,6 +101,7 @@ export const etlWorld = (
       lake,
       duckdb,
       run,
+      runDaily,
       runWith,
       partitionStates,
       sql: <A extends object>(statement: string) => query<A>(url, statement)

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from "node:tls"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Exit, Layer, Predicate, Result, Schema, Scope, Stream } from "effect"
+import { Clock, Duration, Effect, Exit, Layer, Predicate, Result, Schema, Scope, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlError } from "effect/sql"
 import type { SourceConfig } from "../../src/domain/TenantConfig.ts"
@@ -39,6 +39,9 @@ const QueryDescription = Schema.Struct({
 })
 const ExistsRows = Schema.Array(Schema.Struct({ exists: Schema.Boolean }))
 const HorizonRows = Schema.Array(Schema.Struct({ now: Schema.String, oldest: Schema.NullOr(Schema.String) }))
+
+/** How long a read may reuse what the catalog said of its source (see `describeSource`). */
+const DESCRIBED_TTL_MS = 30_000
 
 const decodeCatalog = Schema.decodeUnknownEffect(CatalogRows)
 const decodeDescription = Schema.decodeUnknownEffect(QueryDescription)
@@ -219,14 +222,25 @@ const make = Effect.fnUntraced(function* (options: PostgresSourceDbOptions) {
       )
     )
 
-  const describeSource = (operation: string, target: Source) =>
+  // What the catalog said of each source. \`columns\` always asks it (and refreshes this); reads reuse an answer at
+  // most DESCRIBED_TTL_MS old, so a pass reading its rows page by page does not ask the catalog again for every page.
+  // A source changed meanwhile fails the read (a column it names is gone) or is seen at the next \`columns\`.
+  const described = new Map<string, { readonly at: number; readonly cols: ReadonlyArray<SourceColumn> }>()
+  const describeSource = (operation: string, target: Source, reuse: boolean) =>
     Effect.flatMap(
-      resolveFrom(operation, target),
-      (from): Effect.Effect<readonly [From, ReadonlyArray<SourceColumn>], SourceDbError> =>
-        Effect.map(
+      Effect.all([resolveFrom(operation, target), Clock.currentTimeMillis]),
+      ([from, now]): Effect.Effect<readonly [From, ReadonlyArray<SourceColumn>], SourceDbError> => {
+        const key = JSON.stringify(from)
+        const known = described.get(key)
+        if (reuse && known !== undefined && now - known.at < DESCRIBED_TTL_MS) return Effect.succeed([from, known.cols])
+        return Effect.map(
           from._tag === "Table" ? tableColumns(operation, from) : queryColumns(operation, from.sql),
-          (cols) => [from, cols]
+          (cols) => {
+            described.set(key, { at: now, cols })
+            return [from, cols] as const
+          }
         )
+      }
     )
 
   const prepare = (
@@ -234,7 +248,7 @@ const make = Effect.fnUntraced(function* (options: PostgresSourceDbOptions) {
     request: ReadRequest,
     build: typeof buildSelect
   ): Effect.Effect<readonly [From, Statement], SourceDbError> =>
-    Effect.flatMap(describeSource(operation, request.source), ([from, cols]) =>
+    Effect.flatMap(describeSource(operation, request.source, true), ([from, cols]) =>
       Result.match(build(from, cols, request), {
         onFailure: (problem) => Effect.fail(fromProblem(operation, problem)),
         onSuccess: (statement) => Effect.succeed([from, statement] as const)
@@ -242,7 +256,7 @@ const make = Effect.fnUntraced(function* (options: PostgresSourceDbOptions) {
     )
 
   const columns = Effect.fn("SourceDb.columns")(function* (target: Source) {
-    const [, cols] = yield* describeSource("columns", target)
+    const [, cols] = yield* describeSource("columns", target, false)
     return cols.map((source) => source.column)
   })
 

@@ -2,7 +2,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { type Condition, type Row, SourceDb, type SourceDbError, type Value } from "../../src/services/SourceDb.ts"
 import { TestDatabase } from "../support/database.ts"
-import { buildSource, readAll, SourceOnFixture, sourceConfig, sql, table } from "./postgres-support.ts"
+import { buildSource, execute, readAll, SourceOnFixture, sourceConfig, sql, table } from "./postgres-support.ts"
 
 layer(SourceOnFixture, { excludeTestServices: true, timeout: "120 seconds" })("SourceDb on PostgreSQL", (it) => {
   it.effect("describes a table's columns in order, with types, nullability and numeric precision", () =>
@@ -210,6 +210,28 @@ layer(SourceOnFixture, { excludeTestServices: true, timeout: "120 seconds" })("S
       )
       assert.isFalse(yield* db.exists({ source: table("changes"), limit: 0 }))
       assert.isTrue(yield* db.exists({ source: sql("SELECT * FROM changes WHERE price > 14") }))
+    })
+  )
+
+  it.effect("reads reuse what columns last said of the source; columns asks the catalog again", () =>
+    Effect.gen(function* () {
+      const { url } = yield* TestDatabase
+      yield* execute(url, ["CREATE TABLE described (a int)", "INSERT INTO described VALUES (1)"])
+      const db = yield* buildSource(sourceConfig(url))
+      assert.deepStrictEqual(
+        (yield* db.columns(table("described"))).map((c) => c.name),
+        ["a"]
+      )
+      yield* execute(url, ["ALTER TABLE described ADD COLUMN b text DEFAULT 'x'"])
+      // Within a pass, reads go by the description its columns call found.
+      assert.deepStrictEqual(yield* readAll(db, { source: table("described") }), [{ a: 1 }])
+      const unknown = yield* Effect.flip(readAll(db, { source: table("described"), columns: ["b"] }))
+      assert.include(unknown.detail, '"b"')
+      assert.deepStrictEqual(
+        (yield* db.columns(table("described"))).map((c) => c.name),
+        ["a", "b"]
+      )
+      assert.deepStrictEqual(yield* readAll(db, { source: table("described") }), [{ a: 1, b: "x" }])
     })
   )
 

@@ -38,7 +38,11 @@ export interface ChunkContext {
   readonly timeZone: string
   readonly esl: EslConfig
   readonly plan: ChangePlan
-  readonly full: boolean
+  /**
+   * Whether sent articles' hashes are looked up: not in a `--full` pass, nor for a store without any stored hash
+   * (never delivered), whose every article is sent anyway.
+   */
+  readonly lookUpHashes: boolean
   readonly metrics: SendMetrics
   readonly stageMs: (stage: "validate" | "transform" | "send", ms: number) => void
 }
@@ -170,8 +174,7 @@ const sendChanged = (
 
 /** Drops the articles the API already has (by content hash) and sends the rest. */
 const deliverChunk = (context: ChunkContext, chunk: PreparedChunk) => {
-  const lookUp = !context.full && context.plan.hashesStored
-  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !lookUp
+  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !context.lookUpHashes
     ? Effect.succeed(new Map())
     : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.articles.keys()]))
   return Effect.flatMap(known, (stored) => EslApi.use((api) => sendChanged(context, chunk, stored, api)))

@@ -29,11 +29,6 @@ export interface ChangePlan {
   readonly bound: string | undefined
   readonly requeued: ReadonlyArray<string>
   readonly watermark: { readonly value: string; readonly key: string } | undefined
-  /**
-   * Whether the store had content hashes stored when the pass began. Without any (a store never delivered) the pass
-   * sends every article without looking hashes up, as a `--full` pass does.
-   */
-  readonly hashesStored: boolean
 }
 
 const columnNamed = (tenant: string, columns: ReadonlyArray<Column>, name: string, role: string) => {
@@ -82,8 +77,7 @@ export const planChanges = Effect.fnUntraced(function* (
       db.columns(source),
       runStore.getWatermark({ tenant, store: store.code, source: sourceName }),
       db.horizon,
-      runStore.requeued(tenant, store.code),
-      full ? Effect.succeed(false) : runStore.hasArticleHashes(tenant, store.code)
+      runStore.requeued(tenant, store.code)
     ],
     { concurrency: "unbounded", mode: "result" }
   )
@@ -117,8 +111,7 @@ export const planChanges = Effect.fnUntraced(function* (
     watermark: stored.pipe(
       Option.map((w) => ({ value: w.value, key: w.key })),
       Option.getOrUndefined
-    ),
-    hashesStored: yield* Effect.fromResult(reads[4])
+    )
   } satisfies ChangePlan
 })
 

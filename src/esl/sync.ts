@@ -106,6 +106,8 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
     const token = yield* api.token(esl.company).pipe(Effect.withSpan("esl.get_token"))
     stage("get_token", performance.now() - tokenStart)
 
+    // A store with no stored hash (never delivered) sends every article: there is nothing to look up.
+    const lookUpHashes = !full && (yield* (yield* RunStore).hasArticleHashes(tenant.id, spec.code))
     const metrics: SendMetrics = { retries: 0, latencies: [] }
     const check = makeRowCheck(esl, tenant.timezone)
     const chunkContext = {
@@ -115,7 +117,7 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
       timeZone: tenant.timezone,
       esl,
       plan,
-      full,
+      lookUpHashes,
       metrics,
       stageMs: stage
     }

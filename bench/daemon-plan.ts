@@ -76,6 +76,12 @@ export interface DaemonResult {
   readonly maxRssBytes: number
 }
 
+/**
+ * How many finished run records the daemon's memory RunStore keeps: the production RunStore keeps that history in
+ * PostgreSQL, not in the daemon's process, so a benchmark of the daemon's memory must not count it.
+ */
+export const KEPT_RUNS = 10
+
 export const storeCodes = (count: number): ReadonlyArray<string> =>
   Array.from({ length: count }, (_, i) => `S${String(i + 1).padStart(5, "0")}`)
 

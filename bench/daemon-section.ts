@@ -1,6 +1,5 @@
 /** The daemon benchmark's section of BENCHMARKS.md. */
-import type { DaemonJob, DaemonResult } from "./daemon-plan.ts"
-import { KEPT_RUNS } from "./daemon-runstore.ts"
+import { type DaemonJob, type DaemonResult, KEPT_RUNS } from "./daemon-plan.ts"
 import { flagsText } from "./node-flags.ts"
 import {
   type BenchSection,
@@ -165,8 +164,8 @@ first ${job.jitterMs / 1000} s of every ${job.intervalMs / 1000} s interval (abo
 ${(job.intervalMs - job.jitterMs) / 1000} s are idle. Every tick takes its per-tick lease and runs a full \`syncStore\` pass
 (store lock, run record, watermark, change detection, record, alerts) against in-memory services whose source table
 is empty, so each pass is \`skipped\`: the trivial work. The status server listens; \`/metrics\` is read at the end. The
-services are the memory Layers of \`layers/\`, with one change: finished run records are not kept beyond the newest
-${KEPT_RUNS} (\`bench/daemon-runstore.ts\`), since the production RunStore keeps that history in PostgreSQL, not in the
+services are the memory Layers of \`layers/\`; the memory RunStore keeps only the newest ${KEPT_RUNS} finished run
+records (its \`keepRuns\` option), since the production RunStore keeps that history in PostgreSQL, not in the
 daemon's memory. Expired leases are dropped by the memory RunStore itself.
 
 **How it is measured.** After a warm-up of ${job.warmupMs / 1000} s (config load, first ticks), from the next interval

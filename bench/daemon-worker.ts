@@ -11,6 +11,7 @@ import { Duration, Effect, Fiber, Layer, Stream } from "effect"
 import { layerMemory as eslMemory } from "../layers/esl-api/memory.ts"
 import { layerRecording } from "../layers/notifier/memory.ts"
 import { layerMemory as objectStoreMemory } from "../layers/object-store/memory.ts"
+import { layerMemoryWith } from "../layers/run-store/memory.ts"
 import { layerMemory as sourceMemory } from "../layers/source-db/memory.ts"
 import { layerMemory as warehouseMemory } from "../layers/warehouse/memory.ts"
 import { runDaemon } from "../src/daemon/daemon.ts"
@@ -21,9 +22,9 @@ import {
   type GcStats,
   type IdleWindow,
   idleWindows,
+  KEPT_RUNS,
   type MemoryPoint
 } from "./daemon-plan.ts"
-import { layerRecentRuns } from "./daemon-runstore.ts"
 
 const services = (company: string, stores: ReadonlyArray<string>) =>
   Layer.build(
@@ -44,7 +45,7 @@ const services = (company: string, stores: ReadonlyArray<string>) =>
       layerRecording,
       // The daemon wants an ETL Layer per tenant too; the benchmark tenant has no ETL job.
       warehouseMemory.pipe(Layer.provideMerge(objectStoreMemory)),
-      layerRecentRuns
+      layerMemoryWith({ keepRuns: KEPT_RUNS })
     )
   )
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { layerMemory } from "../../layers/run-store/memory.ts"
+import { layerMemory, layerMemoryWith } from "../../layers/run-store/memory.ts"
 import { RunStore } from "../../src/services/RunStore.ts"
 import { runStoreContract } from "./contract.ts"
 
@@ -34,6 +34,24 @@ describe("RunStore in memory", () => {
       yield* runStore.releaseLock("tick:1", "replica-a")
       assert.isTrue(Option.isSome(yield* runStore.acquireLock("tick:1", "replica-b", 1_000)))
     }).pipe(Effect.provide(layerMemory))
+  )
+
+  it.effect("with keepRuns, only the newest finished runs are kept, and a running one is never dropped", () =>
+    Effect.gen(function* () {
+      const runStore = yield* RunStore
+      const start = (id: string) => runStore.startRun({ id, tenant: "t", job: "esl_sync", store: "S1" })
+      yield* start("r1")
+      yield* start("r2")
+      yield* start("r3")
+      // Three running runs stay, whatever the bound.
+      assert.deepStrictEqual((yield* runStore.listRuns({})).map((r) => r.id).sort(), ["r1", "r2", "r3"])
+      yield* runStore.finishRun("r1", { status: "succeeded" })
+      assert.strictEqual((yield* Effect.flip(runStore.getRun("r1")))._tag, "RunNotFound")
+      yield* runStore.finishRun("r2", { status: "succeeded" })
+      yield* start("r4")
+      assert.deepStrictEqual((yield* runStore.listRuns({})).map((r) => r.id).sort(), ["r3", "r4"])
+      assert.strictEqual((yield* runStore.finishRun("r3", { status: "failed", error: "boom" })).status, "failed")
+    }).pipe(Effect.provide(layerMemoryWith({ keepRuns: 2 })))
   )
 
   it.effect("each Layer build starts empty", () =>

@@ -2,9 +2,6 @@
  * Daemon benchmark: 10,000 ESL store schedules in one daemon process with trivial work (every pass finds nothing).
  * Measures, in a fresh child process: peak RSS, CPU while no tick is due, and how late each tick wakes up.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect } from "effect"
 import { type DaemonJob, type DaemonResult, storeCodes, tenantYaml } from "./daemon-plan.ts"
 import { daemonSection } from "./daemon-section.ts"
@@ -12,6 +9,7 @@ import type { BenchModule } from "./module.ts"
 import { imageNodeFlags } from "./node-flags.ts"
 import { runWorker } from "./processes.ts"
 import { load as loadAverage } from "./report.ts"
+import { scratchTenants } from "./tenants.ts"
 
 export const STORES = 10_000
 export const INTERVAL_MS = 30_000
@@ -33,17 +31,6 @@ const job = (tenantsDir: string): DaemonJob => ({
   lateMs: 100
 })
 
-/** A scratch tenants folder with the one benchmark tenant; removed with the scope. */
-const tenantsFolder = Effect.acquireRelease(
-  Effect.sync(() => {
-    const dir = mkdtempSync(join(tmpdir(), "storeflow-bench-daemon-"))
-    mkdirSync(join(dir, "bench"))
-    writeFileSync(join(dir, "bench", "tenant.yaml"), tenantYaml(job(dir)))
-    return dir
-  }),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
 export const daemonBenchmark: BenchModule = {
   id: "daemon",
   title: "Daemon schedules",
@@ -51,7 +38,7 @@ export const daemonBenchmark: BenchModule = {
     Effect.gen(function* () {
       const date = new Date()
       const loadStart = loadAverage()
-      const dir = yield* tenantsFolder
+      const dir = yield* scratchTenants("storeflow-bench-daemon-", [["bench", tenantYaml(job(""))]])
       context.log(
         `${STORES.toLocaleString("en-US")} store schedules, every ${INTERVAL_MS / 1000} s: warm-up, then ${INTERVALS} intervals`
       )

@@ -8,7 +8,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Context, Effect, Layer, Redacted, Result } from "effect"
 import { layerPostgres as layerRunStore } from "../layers/run-store/postgres.ts"
 import { buildExists, tableColumnsSql } from "../layers/source-db/postgres-sql.ts"
-import { sourceColumn } from "../layers/source-db/postgres-types.ts"
+import { type CatalogRow, catalogColumns } from "../layers/source-db/postgres-types.ts"
 import { eslTenantLayer } from "../layers/tenant.ts"
 import { loadTenantById } from "../src/config/load.ts"
 import { planChanges } from "../src/esl/extract.ts"
@@ -95,13 +95,6 @@ const eslSyncPass = (job: Common, ...args: ReadonlyArray<string>) =>
     }
   )
 
-interface CatalogRow {
-  readonly name: string | null
-  readonly oid: number | null
-  readonly typmod: number | null
-  readonly notNull: boolean | null
-}
-
 const planNodes = (plan: Record<string, unknown>): Array<PlanNode> => {
   const index = plan["Index Cond"]
   const filter = plan.Filter
@@ -171,11 +164,7 @@ const idle = (job: IdleJob) =>
     )
     const schema = source.schema ?? tenant.source.schema
     const catalog = yield* query<CatalogRow>(sourceUrl, tableColumnsSql, [schema, source.table])
-    const columns = catalog.flatMap((row) =>
-      row.name === null || row.oid === null
-        ? []
-        : [sourceColumn(row.name, row.oid, row.notNull !== true, row.typmod ?? -1)]
-    )
+    const columns = catalogColumns(catalog)
     const built = buildExists({ _tag: "Table", schema, table: source.table }, columns, { source, where: plan.changed })
     if (Result.isFailure(built)) return yield* Effect.die(new Error(built.failure.detail))
     const statement = built.success

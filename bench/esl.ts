@@ -3,9 +3,6 @@
  * no-change passes over a 1,000,000-row table, and the peak RSS of the storeflow process. Each measured part runs in a
  * fresh child process; the simulator runs in a process of its own, as the vendor's API would.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect, Redacted } from "effect"
 import type { CeilingJob, CeilingResult } from "./esl-ceiling.ts"
 import {
@@ -25,6 +22,7 @@ import { imageNodeFlags } from "./node-flags.ts"
 import { benchDatabase, execute, query } from "./postgres.ts"
 import { runWorker, simulatorProcess } from "./processes.ts"
 import { load as loadAverage } from "./report.ts"
+import { scratchTenants, timed } from "./tenants.ts"
 import type { Memory } from "./worker.ts"
 
 export const ROWS_PER_STORE = 10_000
@@ -37,28 +35,11 @@ const RESET_STATE = "TRUNCATE storeflow_article_hashes, storeflow_watermarks, st
 
 const companies = `${COMPANY}:${STORES.join(",")}`
 
-/** A scratch tenants folder with the delivery tenant and the no-change tenant; removed with the scope. */
-const tenantsFolder = Effect.acquireRelease(
-  Effect.sync(() => {
-    const dir = mkdtempSync(join(tmpdir(), "storeflow-bench-"))
-    for (const [id, table] of [
-      ["bench", "esl_items"],
-      ["bench_big", "esl_items_big"]
-    ] as const) {
-      mkdirSync(join(dir, id))
-      writeFileSync(join(dir, id, "tenant.yaml"), tenantYaml(id, table))
-    }
-    return dir
-  }),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const start = performance.now()
-    const result = yield* effect
-    return { result, ms: performance.now() - start }
-  })
+/** The delivery tenant and the no-change tenant. */
+const tenantsFolder = scratchTenants("storeflow-bench-", [
+  ["bench", tenantYaml("bench", "esl_items")],
+  ["bench_big", tenantYaml("bench_big", "esl_items_big")]
+])
 
 export const eslBenchmark: BenchModule = {
   id: "esl",

@@ -1,3 +1,10 @@
+/**
+ * The measured storeflow process of the ETL benchmark (run by bench/etl.ts through `runWorker`):
+ * - `extract`: one `etl run --job master_sync_job --tenant <id> --json` through the CLI's own entry, as
+ *   `storeflow etl run` runs it (PostgreSQL SourceDb and RunStore, the S3 ObjectStore);
+ * - `stream`: the PostgreSQL SourceDb's rows read and dropped: the driver and the canonical conversion alone;
+ * - `encode`: rows read into memory first (untimed), then encoded with `makeParquetEncoder` as the extract does.
+ */
 import { Effect, Redacted, Stream } from "effect"
 import { layerPostgres as layerSourceDb } from "../layers/source-db/postgres.ts"
 import { defaultWriteOptions } from "../src/etl/dataset.ts"

@@ -4,12 +4,9 @@
  * in the same run; the SourceDb read alone and the bare encoder as the parts; peak RSS at 500,000 and 2,000,000 rows.
  * Each measured part runs in a fresh child process; s3rver runs in a process of its own.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect, Redacted, Result } from "effect"
 import { buildSelect, tableColumnsSql } from "../layers/source-db/postgres-sql.ts"
-import { sourceColumn } from "../layers/source-db/postgres-types.ts"
+import { type CatalogRow, catalogColumns } from "../layers/source-db/postgres-types.ts"
 import {
   BUCKET,
   createSmallTable,
@@ -27,6 +24,7 @@ import type { BenchModule } from "./module.ts"
 import { benchDatabase, execute, query } from "./postgres.ts"
 import { runWorker } from "./processes.ts"
 import { load as loadAverage } from "./report.ts"
+import { scratchTenants, timed } from "./tenants.ts"
 import type { Memory } from "./worker.ts"
 
 export const ROWS = 2_000_000
@@ -37,45 +35,17 @@ const ENCODE_PASSES = ROWS / SMALL_ROWS
 
 const TENANTS = { big: "etl_big", small: "etl_small" } as const
 
-/** A scratch tenants folder with one tenant per table; removed with the scope. */
-const tenantsFolder = Effect.acquireRelease(
-  Effect.sync(() => {
-    const dir = mkdtempSync(join(tmpdir(), "storeflow-bench-etl-"))
-    for (const [id, table] of [
-      [TENANTS.big, TABLE],
-      [TENANTS.small, SMALL_TABLE]
-    ] as const) {
-      mkdirSync(join(dir, id))
-      writeFileSync(join(dir, id, "tenant.yaml"), tenantYaml(id, table))
-    }
-    return dir
-  }),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const start = performance.now()
-    const result = yield* effect
-    return { result, ms: performance.now() - start }
-  })
-
-interface CatalogRow {
-  readonly name: string | null
-  readonly oid: number | null
-  readonly typmod: number | null
-  readonly notNull: boolean | null
-}
+/** One tenant per table. */
+const tenantsFolder = scratchTenants("storeflow-bench-etl-", [
+  [TENANTS.big, tenantYaml(TENANTS.big, TABLE)],
+  [TENANTS.small, tenantYaml(TENANTS.small, SMALL_TABLE)]
+])
 
 /** The very SELECT the PostgreSQL SourceDb sends for the whole table (canonical conversions included). */
 const sourceSelect = (url: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
     const catalog = yield* query<CatalogRow>(url, tableColumnsSql, ["public", TABLE])
-    const columns = catalog.flatMap((row) =>
-      row.name === null || row.oid === null
-        ? []
-        : [sourceColumn(row.name, row.oid, row.notNull !== true, row.typmod ?? -1)]
-    )
+    const columns = catalogColumns(catalog)
     const built = buildSelect({ _tag: "Table", schema: "public", table: TABLE }, columns, {
       source: { _tag: "Table", table: TABLE }
     })

@@ -95,6 +95,22 @@ const numericPrecision = (typmod: number): { precision: number; scale: number } 
   return { precision: (packed >> 16) & 0xffff, scale: scale & 0x400 ? scale - 0x800 : scale }
 }
 
+/** A row of `tableColumnsSql`: one attribute of a table (a dropped one has no name). */
+export interface CatalogRow {
+  readonly name: string | null
+  readonly oid: number | null
+  readonly typmod: number | null
+  readonly notNull: boolean | null
+}
+
+/** The columns of a table from its catalog rows, in order. */
+export const catalogColumns = (rows: ReadonlyArray<CatalogRow>): Array<SourceColumn> =>
+  rows.flatMap((row) =>
+    row.name === null || row.oid === null
+      ? []
+      : [sourceColumn(row.name, row.oid, row.notNull !== true, row.typmod ?? -1)]
+  )
+
 /** A column from the catalog (`typmod` -1 when the type has none) or from a query's description (no typmod). */
 export const sourceColumn = (name: string, oid: number, nullable: boolean, typmod = -1): SourceColumn => {
   const type = columnType(oid)

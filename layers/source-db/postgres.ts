@@ -18,7 +18,7 @@ import {
   tableColumnsSql,
   trimQuery
 } from "./postgres-sql.ts"
-import { type SourceColumn, sourceColumn } from "./postgres-types.ts"
+import { catalogColumns, type SourceColumn, sourceColumn } from "./postgres-types.ts"
 
 export interface PostgresSourceDbOptions {
   /** Named in every error. */
@@ -186,11 +186,7 @@ const make = Effect.fnUntraced(function* (options: PostgresSourceDbOptions) {
       if (rows.length === 0) {
         return yield* failure(operation, "NotFound", `table ${describeFrom(from)} does not exist`)
       }
-      return rows.flatMap((row) =>
-        row.name === null || row.oid === null
-          ? []
-          : [sourceColumn(row.name, row.oid, row.notNull !== true, row.typmod ?? -1)]
-      )
+      return catalogColumns(rows)
     }).pipe(
       Effect.catchIf(
         (error) => error._tag !== "SourceDbError",

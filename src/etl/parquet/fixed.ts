@@ -3,6 +3,12 @@ import { type Bounds, FixedBuffer } from "./buffer.ts"
 import type { ByteSink } from "./sink.ts"
 import { describe, parseDate, parseDecimal, parseTimestamp, writeUuid } from "./values.ts"
 
+/** A DECIMAL value's unscaled integer, or why the value is not one. */
+const unscaledDecimal = (value: Exclude<Value, null>, precision: number, scale: number): number | bigint | string =>
+  typeof value === "string"
+    ? parseDecimal(value, precision, scale)
+    : `${describe(value)} is not a decimal string like "1234.50"`
+
 /** INT32 values (int16, int32, date, DECIMAL up to 9 digits) with their bounds. */
 abstract class Int32Buffer extends FixedBuffer {
   private min = 0
@@ -63,8 +69,7 @@ export class Decimal32Buffer extends Int32Buffer {
   }
 
   protected put(value: Exclude<Value, null>): string | undefined {
-    if (typeof value !== "string") return `${describe(value)} is not a decimal string like "1234.50"`
-    const unscaled = parseDecimal(value, this.precision, this.scale)
+    const unscaled = unscaledDecimal(value, this.precision, this.scale)
     if (typeof unscaled === "string") return unscaled
     // At most 9 digits: always a number.
     this.store(unscaled as number)
@@ -101,6 +106,12 @@ abstract class Int64Buffer extends FixedBuffer {
     this.int64[this.values] = value
     if (this.minBigint === undefined || value < this.minBigint) this.minBigint = value
     if (this.maxBigint === undefined || value > this.maxBigint) this.maxBigint = value
+  }
+
+  /** A safe integer as a number, anything beyond as a bigint. */
+  protected storeInt64(value: number | bigint): void {
+    if (typeof value === "number") this.storeNumber(value)
+    else this.storeBigint(value)
   }
 
   bounds(): Bounds | undefined {
@@ -149,8 +160,7 @@ export class TimestampBuffer extends Int64Buffer {
     const micros =
       typeof value === "string" ? parseTimestamp(value, this.utc) : `${describe(value)} is not a timestamp string`
     if (typeof micros === "string") return micros
-    if (typeof micros === "number") this.storeNumber(micros)
-    else this.storeBigint(micros)
+    this.storeInt64(micros)
     return undefined
   }
 }
@@ -166,12 +176,10 @@ export class Decimal64Buffer extends Int64Buffer {
   }
 
   protected put(value: Exclude<Value, null>): string | undefined {
-    if (typeof value !== "string") return `${describe(value)} is not a decimal string like "1234.50"`
-    const unscaled = parseDecimal(value, this.precision, this.scale)
+    const unscaled = unscaledDecimal(value, this.precision, this.scale)
     if (typeof unscaled === "string") return unscaled
     // At most 18 digits always fit 64 bits.
-    if (typeof unscaled === "number") this.storeNumber(unscaled)
-    else this.storeBigint(unscaled)
+    this.storeInt64(unscaled)
     return undefined
   }
 }
@@ -190,8 +198,7 @@ export class DecimalFixedBuffer extends FixedBuffer {
   }
 
   protected put(value: Exclude<Value, null>): string | undefined {
-    if (typeof value !== "string") return `${describe(value)} is not a decimal string like "1234.50"`
-    const parsed = parseDecimal(value, this.precision, this.scale)
+    const parsed = unscaledDecimal(value, this.precision, this.scale)
     if (typeof parsed === "string") return parsed
     const unscaled = BigInt(parsed)
     let rest = unscaled

@@ -129,6 +129,19 @@ const zigzag = (value: number): number => (value << 1) ^ (value >> 31)
 
 const field = (sink: ByteSink, delta: number, type: number): void => sink.byte((delta << 4) | type)
 
+/** An i32 field, `delta` ids after the previous one. */
+const i32 = (sink: ByteSink, delta: number, value: number): void => {
+  field(sink, delta, I32)
+  sink.varint(zigzag(value))
+}
+
+/** The fields every page header starts with: 1 type, 2 uncompressed size, 3 compressed size. */
+const pageHeaderStart = (sink: ByteSink, type: number, uncompressedSize: number, compressedSize: number): void => {
+  i32(sink, 1, type)
+  i32(sink, 1, uncompressedSize)
+  i32(sink, 1, compressedSize)
+}
+
 /** Encoding ids of the Parquet thrift definition. */
 export const PLAIN = 0
 export const RLE = 3
@@ -142,21 +155,12 @@ export const writeDataPageHeader = (
   values: number,
   encoding: number
 ): void => {
-  field(sink, 1, I32)
-  sink.varint(zigzag(0))
-  field(sink, 1, I32)
-  sink.varint(zigzag(uncompressedSize))
-  field(sink, 1, I32)
-  sink.varint(zigzag(compressedSize))
+  pageHeaderStart(sink, 0, uncompressedSize, compressedSize) // DATA_PAGE
   field(sink, 2, STRUCT) // 5: data_page_header
-  field(sink, 1, I32)
-  sink.varint(zigzag(values))
-  field(sink, 1, I32)
-  sink.varint(zigzag(encoding))
-  field(sink, 1, I32)
-  sink.varint(zigzag(RLE))
-  field(sink, 1, I32)
-  sink.varint(zigzag(RLE))
+  i32(sink, 1, values)
+  i32(sink, 1, encoding)
+  i32(sink, 1, RLE) // definition levels
+  i32(sink, 1, RLE) // repetition levels
   sink.byte(0)
   sink.byte(0)
 }
@@ -167,17 +171,10 @@ export const writeDictionaryPageHeader = (
   compressedSize: number,
   values: number
 ): void => {
-  field(sink, 1, I32)
-  sink.varint(zigzag(2))
-  field(sink, 1, I32)
-  sink.varint(zigzag(uncompressedSize))
-  field(sink, 1, I32)
-  sink.varint(zigzag(compressedSize))
+  pageHeaderStart(sink, 2, uncompressedSize, compressedSize) // DICTIONARY_PAGE
   field(sink, 4, STRUCT) // 7: dictionary_page_header
-  field(sink, 1, I32)
-  sink.varint(zigzag(values))
-  field(sink, 1, I32)
-  sink.varint(zigzag(PLAIN))
+  i32(sink, 1, values)
+  i32(sink, 1, PLAIN)
   sink.byte(0)
   sink.byte(0)
 }

@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Predicate, Schema } from "effect"
 import type { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import { EslApiError, type EslFailure } from "../../src/services/EslApi.ts"
+import { transportErrorText } from "../transport-error.ts"
 
 /** Which call an error belongs to; copied into every EslApiError. */
 export interface Where {
@@ -100,21 +101,9 @@ export const decodeAnswer = <S extends Schema.Decoder<unknown>>(schema: S, what:
   }
 }
 
-// Error texts of the transport (e.g. "fetch failed: other side closed (UND_ERR_SOCKET)"); never headers or bodies.
-const describe = (cause: unknown): string => {
-  const parts: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code
-    parts.push(typeof code === "string" ? `${current.message} (${code})` : current.message)
-    current = current.cause
-  }
-  return parts.filter((p) => p !== "").join(": ")
-}
-
 const transportFailure = (where: Where, error: HttpClientError.HttpClientError) => {
   const reason = error.reason
-  const detail = "cause" in reason ? describe(reason.cause) : ""
+  const detail = "cause" in reason ? transportErrorText(reason.cause) : ""
   const description = "description" in reason && typeof reason.description === "string" ? reason.description : ""
   const text = [reason._tag, description, detail].filter((p) => p !== "").join(": ")
   return new EslApiError({

@@ -1,5 +1,6 @@
 import { Duration, Effect, Random, type Redacted, Result, Schema } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
+import { transportErrorText } from "../transport-error.ts"
 
 /**
  * Trino's client protocol (POST /v1/statement, then GET nextUri until it is absent), spoken directly over effect's
@@ -106,18 +107,6 @@ export const withoutCredentials = (url: string): string => {
   }
 }
 
-// The transport's own words (e.g. "fetch failed: connect ECONNREFUSED"), never the request with its headers.
-const describe = (cause: unknown): string => {
-  const parts: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code
-    parts.push(typeof code === "string" ? `${current.message} (${code})` : current.message)
-    current = current.cause
-  }
-  return parts.filter((part) => part !== "").join(": ")
-}
-
 interface Answer {
   readonly status: number
   readonly text: string
@@ -166,7 +155,7 @@ export const runStatement = (
         Effect.flatMap((response) => Effect.map(response.text, (text): Answer => ({ status: response.status, text }))),
         Effect.catchTag("HttpClientError", (error) => {
           const reason = error.reason
-          const cause = "cause" in reason ? describe(reason.cause) : ""
+          const cause = "cause" in reason ? transportErrorText(reason.cause) : ""
           return Effect.fail(
             new TrinoFailure({
               kind: "Transport",

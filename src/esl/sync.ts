@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { Cause, Clock, Effect, Exit, Fiber, Stream } from "effect"
 import type { EslConfig, TenantConfig } from "../domain/TenantConfig.ts"
 import { keepLeaseAlive, LEASE_TTL_MS } from "../runs/lease.ts"
+import { unsuccessfulOutcome } from "../runs/outcome.ts"
 import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import type { Source } from "../services/SourceDb.ts"
@@ -23,15 +24,6 @@ export const lockName = (tenant: string, store: string) => `esl_sync:${tenant}:$
 /** The name a watermark is kept under: the source it belongs to, so pointing ESL at another source starts afresh. */
 export const watermarkSource = (source: Source): string =>
   source._tag === "Table" ? `${source.schema ?? ""}.${source.table}` : "query"
-
-const errorText = (cause: Cause.Cause<unknown>): string => {
-  const failure = cause.reasons.find(Cause.isFailReason)
-  if (failure !== undefined) {
-    const error = failure.error
-    return error instanceof Error ? error.message : String(error)
-  }
-  return Cause.pretty(cause).split("\n")[0] ?? "unexpected failure"
-}
 
 /**
  * Persists the results of consecutive chunks, in order: content hashes of accepted articles (a later chunk's hash of an
@@ -187,8 +179,9 @@ export const syncStore = Effect.fn("esl.sync")(function* (
   const finish = (exit: Exit.Exit<unknown, unknown>) =>
     Effect.gen(function* () {
       if (Exit.isFailure(exit)) {
-        summary.status = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
-        summary.error = summary.status === "interrupted" ? "interrupted before it finished" : errorText(exit.cause)
+        const outcome = unsuccessfulOutcome(exit.cause)
+        summary.status = outcome.status
+        summary.error = outcome.error
       }
       summary.durationMs = (yield* Clock.currentTimeMillis) - started
       const recordStart = performance.now()

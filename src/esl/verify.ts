@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto"
-import { Cause, Effect, Exit, Stream } from "effect"
+import { Effect, Exit, Stream } from "effect"
 import type { StoredArticle } from "../domain/Article.ts"
 import type { EslConfig, TenantConfig } from "../domain/TenantConfig.ts"
+import { failureText } from "../runs/outcome.ts"
 import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { SourceDb } from "../services/SourceDb.ts"
@@ -140,8 +141,7 @@ export const verifyStore = Effect.fn("esl.verify")(function* (tenant: TenantConf
   )
   if (Exit.isFailure(exit)) {
     summary.status = "failed"
-    const failure = exit.cause.reasons.find(Cause.isFailReason)
-    summary.error = failure?.error instanceof Error ? failure.error.message : Cause.pretty(exit.cause).split("\n")[0]
+    summary.error = failureText(exit.cause)
   }
   yield* runStore.finishRun(runId, {
     status: summary.status,

@@ -3,6 +3,7 @@ import { Cause, Clock, Effect, Exit, Fiber, Stream } from "effect"
 import type { LoadedTenant } from "../config/load.ts"
 import type { PipelineConfig } from "../domain/TenantConfig.ts"
 import { keepLeaseAlive, LEASE_TTL_MS } from "../runs/lease.ts"
+import { unsuccessfulOutcome } from "../runs/outcome.ts"
 import { type ObjectNotFound, ObjectStore, type ObjectStoreError } from "../services/ObjectStore.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { type Row, type Source, SourceDb } from "../services/SourceDb.ts"
@@ -29,12 +30,6 @@ const sourceOf = (tenant: LoadedTenant, pipeline: PipelineConfig): Source =>
         schema: pipeline.source.schema ?? tenant.config.source.schema,
         table: pipeline.source.table ?? ""
       }
-
-const errorText = (cause: Cause.Cause<unknown>): string => {
-  const failure = cause.reasons.find(Cause.isFailReason)
-  if (failure !== undefined) return failure.error instanceof Error ? failure.error.message : String(failure.error)
-  return Cause.pretty(cause).split("\n")[0] ?? "unexpected failure"
-}
 
 /** The columns of the most recent materialization of the pipeline (any partition), from its extract manifest. */
 const previousColumns = Effect.fnUntraced(function* (tenant: string, pipeline: string) {
@@ -272,8 +267,9 @@ export const runPipelinePartition = Effect.fn("etl.pipeline")(function* (
   const finish = (exit: Exit.Exit<unknown, unknown>) =>
     Effect.gen(function* () {
       if (Exit.isFailure(exit)) {
-        summary.status = Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "failed"
-        summary.error = summary.status === "interrupted" ? "interrupted before it finished" : errorText(exit.cause)
+        const outcome = unsuccessfulOutcome(exit.cause)
+        summary.status = outcome.status
+        summary.error = outcome.error
       }
       summary.durationMs = (yield* Clock.currentTimeMillis) - started
       yield* runStore.finishRun(runId, {

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { AlertState } from "../../src/services/RunStore.ts"
+import type { AlertState, ArticleHash } from "../../src/services/RunStore.ts"
 import { compareText, type EslState, keyOf } from "./shared.ts"
 
 /** The entry of `map` at `key`, created empty on first use. */
@@ -41,7 +41,7 @@ export const makeEslStateMemory = (): EslState => {
   const putArticleHashes = Effect.fn("RunStore.putArticleHashes")(function* (
     tenant: string,
     store: string,
-    given: ReadonlyArray<{ readonly articleId: string; readonly hash: string }>
+    given: ReadonlyArray<ArticleHash>
   ) {
     if (given.length === 0) return
     const known = entry(hashes, keyOf(tenant, store), () => new Map<string, string>())

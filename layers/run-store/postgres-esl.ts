@@ -1,6 +1,6 @@
 import { Effect, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
-import type { AlertState } from "../../src/services/RunStore.ts"
+import type { AlertState, ArticleHash } from "../../src/services/RunStore.ts"
 import { storeError } from "./postgres-errors.ts"
 import type { EslState } from "./shared.ts"
 
@@ -27,35 +27,11 @@ const distinct = (values: ReadonlyArray<string>): Array<string> => Array.from(ne
  * The ESL sync state on the state database. A chunk of ids travels as one text array per statement (`= ANY`,
  * `unnest`), so a 100,000-article run costs one round trip per chunk rather than one per article.
  */
-/** How many ids per store a lookup may remember as having no stored hash (see `makeEslState`). */
-const ABSENT_MAX = 20_000
-
 export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
-  // Ids a lookup found without a stored hash, per tenant and store, and the stores found with no hash at all. Their
-  // hashes are then stored with a plain INSERT, which costs PostgreSQL about half of an upsert (no conflict check per
-  // row): that is every article of a first delivery. Nothing depends on it being right: if such a row appeared
-  // meanwhile, the INSERT fails as a whole and the same rows are upserted. Ids that are never stored (a rejected
-  // article) are forgotten when the set is full.
-  const absent = new Map<string, Set<string>>()
-  const emptyStores = new Set<string>()
-  const storeKey = (tenant: string, store: string) => `${tenant}\u0000${store}`
-  const absentOf = (tenant: string, store: string) => {
-    const key = storeKey(tenant, store)
-    let ids = absent.get(key)
-    if (ids === undefined) {
-      ids = new Set()
-      absent.set(key, ids)
-    }
-    return ids
-  }
-
   const hasArticleHashes = Effect.fn("RunStore.hasArticleHashes")(function* (tenant: string, store: string) {
     const rows = yield* sql<{ readonly stored: boolean }>`
       SELECT EXISTS (SELECT 1 FROM storeflow_article_hashes WHERE tenant = ${tenant} AND store = ${store}) AS stored`
-    const stored = rows[0]?.stored === true
-    if (stored) emptyStores.delete(storeKey(tenant, store))
-    else emptyStores.add(storeKey(tenant, store))
-    return stored
+    return rows[0]?.stored === true
   }, storeError("hasArticleHashes"))
 
   const getArticleHashes = Effect.fn("RunStore.getArticleHashes")(function* (
@@ -76,11 +52,7 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
         WHERE tenant = ${tenant} AND store = ${store} AND article_id = given.article_id
         LIMIT 1
       ) AS h`
-    const hashes = new Map((yield* decodeHashes(rows)).map((row) => [row.articleId, row.hash]))
-    const ids = absentOf(tenant, store)
-    if (ids.size + given.length > ABSENT_MAX) ids.clear()
-    for (const id of given) if (!hashes.has(id)) ids.add(id)
-    return hashes
+    return new Map((yield* decodeHashes(rows)).map((row) => [row.articleId, row.hash]))
   }, storeError("getArticleHashes"))
 
   const upsertHashes = (tenant: string, store: string, ids: ReadonlyArray<string>, hashes: ReadonlyArray<string>) =>
@@ -90,23 +62,24 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
       FROM unnest(${ids}::text[], ${hashes}::text[]) AS given(article_id, hash)
       ON CONFLICT (tenant, store, article_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`
 
+  // Hashes of articles known to be new (`isNew`: every article of a first delivery) are stored with a plain INSERT,
+  // which costs PostgreSQL about half of an upsert (no conflict check per row). Nothing depends on the hint being
+  // right: if such a row exists by then, the INSERT fails as a whole and the same rows are upserted.
   const putArticleHashes = Effect.fn("RunStore.putArticleHashes")(function* (
     tenant: string,
     store: string,
-    hashes: ReadonlyArray<{ readonly articleId: string; readonly hash: string }>
+    hashes: ReadonlyArray<ArticleHash>
   ) {
     // The last hash given for an id wins; ON CONFLICT DO UPDATE refuses to touch one row twice in a statement.
-    const latest = new Map<string, string>()
-    for (const entry of hashes) latest.set(entry.articleId, entry.hash)
+    const latest = new Map<string, ArticleHash>()
+    for (const entry of hashes) latest.set(entry.articleId, entry)
     if (latest.size === 0) return
-    const ids = absentOf(tenant, store)
-    const emptyStore = emptyStores.has(storeKey(tenant, store))
     const fresh: Array<string> = []
     const freshHashes: Array<string> = []
     const known: Array<string> = []
     const knownHashes: Array<string> = []
-    latest.forEach((hash, id) => {
-      if (ids.delete(id) || emptyStore) {
+    latest.forEach(({ hash, isNew }, id) => {
+      if (isNew === true) {
         fresh.push(id)
         freshHashes.push(hash)
       } else {
@@ -125,11 +98,14 @@ export const makeEslState = (sql: SqlClient.SqlClient): EslState => {
       SELECT ${tenant}::text, ${store}::text, article_id, hash, now()
       FROM unnest(${known}::text[], ${knownHashes}::text[]) AS given(article_id, hash)
       ON CONFLICT (tenant, store, article_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`.pipe(
-      Effect.catchReason("SqlError", "UniqueViolation", () => {
-        // A row the INSERT did not expect: this store has hashes now, so its next puts upsert what no lookup saw.
-        emptyStores.delete(storeKey(tenant, store))
-        return upsertHashes(tenant, store, [...latest.keys()], [...latest.values()])
-      })
+      Effect.catchReason("SqlError", "UniqueViolation", () =>
+        upsertHashes(
+          tenant,
+          store,
+          [...latest.keys()],
+          [...latest.values()].map((entry) => entry.hash)
+        )
+      )
     )
   }, storeError("putArticleHashes"))
 

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import type { Article } from "../domain/Article.ts"
 import type { EslConfig } from "../domain/TenantConfig.ts"
 import { EslApi } from "../services/EslApi.ts"
-import { RunStore, type RunStoreError } from "../services/RunStore.ts"
+import { type ArticleHash, RunStore, type RunStoreError } from "../services/RunStore.ts"
 import type { Row } from "../services/SourceDb.ts"
 import {
   articleHash,
@@ -24,7 +24,7 @@ export interface ChunkResult {
   readonly sent: number
   readonly outcome: ChunkOutcome
   /** The content hash of each accepted article, in the order of `outcome.accepted`. */
-  readonly acceptedHashes: ReadonlyArray<string>
+  readonly acceptedHashes: ReadonlyArray<ArticleHash>
   /** The last (change value, key) of the chunk's watermark-moving rows, when it had any. */
   readonly position: { readonly value: string; readonly key: string } | undefined
   readonly requeuedKeys: ReadonlyArray<string>
@@ -38,11 +38,12 @@ export interface ChunkContext {
   readonly timeZone: string
   readonly esl: EslConfig
   readonly plan: ChangePlan
+  readonly full: boolean
   /**
-   * Whether sent articles' hashes are looked up: not in a `--full` pass, nor for a store without any stored hash
-   * (never delivered), whose every article is sent anyway.
+   * Whether the store had any stored hash when the pass began. Hashes are looked up only then (and not in a `--full`
+   * pass): a store never delivered sends every article, and knows each of them is new.
    */
-  readonly lookUpHashes: boolean
+  readonly hashesStored: boolean
   readonly metrics: SendMetrics
   readonly stageMs: (stage: "validate" | "transform" | "send", ms: number) => void
 }
@@ -149,6 +150,8 @@ const sendChanged = (
 ) => {
   const { rows, invalid, position, requeuedKeys, nullChange } = chunk
   const { send, hashes, unchanged } = selectChanged(api, context, chunk.articles, stored)
+  // Without a lookup in a --full pass nothing is known; otherwise an id the lookup (or the empty store) lacks is new.
+  const isNew = (articleId: string) => (context.full ? undefined : !stored.has(articleId))
   const outcome =
     send === undefined
       ? Effect.succeed(nothingSent)
@@ -164,7 +167,11 @@ const sendChanged = (
       unchanged,
       sent: hashes.size,
       outcome,
-      acceptedHashes: outcome.accepted.map((articleId) => hashes.get(articleId) ?? ""),
+      acceptedHashes: outcome.accepted.map((articleId) => ({
+        articleId,
+        hash: hashes.get(articleId) ?? "",
+        isNew: isNew(articleId)
+      })),
       position,
       requeuedKeys,
       nullChange
@@ -174,7 +181,8 @@ const sendChanged = (
 
 /** Drops the articles the API already has (by content hash) and sends the rest. */
 const deliverChunk = (context: ChunkContext, chunk: PreparedChunk) => {
-  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !context.lookUpHashes
+  const lookUp = !context.full && context.hashesStored
+  const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !lookUp
     ? Effect.succeed(new Map())
     : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.articles.keys()]))
   return Effect.flatMap(known, (stored) => EslApi.use((api) => sendChanged(context, chunk, stored, api)))

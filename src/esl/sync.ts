@@ -39,12 +39,11 @@ const commitChunks = Effect.fn("esl.commit")(function* (
   chunks: ReadonlyArray<ChunkResult>
 ) {
   const runStore = yield* RunStore
-  const accepted: Array<{ readonly articleId: string; readonly hash: string }> = []
-  for (const chunk of chunks) {
-    const ids = chunk.outcome.accepted
-    for (let i = 0; i < ids.length; i++) accepted.push({ articleId: ids[i] ?? "", hash: chunk.acceptedHashes[i] ?? "" })
-  }
-  yield* runStore.putArticleHashes(tenant, store, accepted)
+  yield* runStore.putArticleHashes(
+    tenant,
+    store,
+    chunks.flatMap((chunk) => chunk.acceptedHashes)
+  )
   let position: ChunkResult["position"]
   const requeuedKeys: Array<string> = []
   for (const chunk of chunks) {
@@ -99,7 +98,7 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
     stage("get_token", performance.now() - tokenStart)
 
     // A store with no stored hash (never delivered) sends every article: there is nothing to look up.
-    const lookUpHashes = !full && (yield* (yield* RunStore).hasArticleHashes(tenant.id, spec.code))
+    const hashesStored = !full && (yield* (yield* RunStore).hasArticleHashes(tenant.id, spec.code))
     const metrics: SendMetrics = { retries: 0, latencies: [] }
     const check = makeRowCheck(esl, tenant.timezone)
     const chunkContext = {
@@ -109,7 +108,8 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
       timeZone: tenant.timezone,
       esl,
       plan,
-      lookUpHashes,
+      full,
+      hashesStored,
       metrics,
       stageMs: stage
     }

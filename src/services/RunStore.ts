@@ -9,6 +9,17 @@ import type {
   WatermarkKey
 } from "../domain/Run.ts"
 
+/** The content hash of an accepted article, to record. */
+export interface ArticleHash {
+  readonly articleId: string
+  readonly hash: string
+  /**
+   * True when the pass knew no hash was stored for the article (its lookup found none, or the store had none): a
+   * store may then insert rather than upsert it. Only a hint: a row stored meanwhile is still replaced.
+   */
+  readonly isNew?: boolean | undefined
+}
+
 export class RunStoreError extends Schema.TaggedError<RunStoreError>()("RunStoreError", {
   operation: Schema.String,
   detail: Schema.String,
@@ -145,7 +156,7 @@ export class RunStore extends Context.Service<
     readonly putArticleHashes: (
       tenant: string,
       store: string,
-      hashes: ReadonlyArray<{ readonly articleId: string; readonly hash: string }>
+      hashes: ReadonlyArray<ArticleHash>
     ) => Effect.Effect<void, RunStoreError>
     /** Forgets hashes, so those articles are sent again next time even if unchanged; all of the store's when omitted. */
     readonly clearArticleHashes: (

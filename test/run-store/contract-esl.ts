@@ -48,11 +48,11 @@ export const eslContract = (it: Vitest.MethodsNonLive<RunStore>): void => {
       assert.isTrue(yield* runStore.hasArticleHashes(tenant, "S001"))
       assert.isFalse(yield* runStore.hasArticleHashes(tenant, "S002"))
       assert.isFalse(yield* runStore.hasArticleHashes(unique("t"), "S001"))
-      // A store whose hashes were all missing when its pass began, then an id stored meanwhile: the put still lands.
+      // Ids put as new (the store had none when its pass began) while one was stored meanwhile: the put still lands.
       yield* runStore.putArticleHashes(tenant, "S002", [{ articleId: "b1", hash: "h1" }])
       yield* runStore.putArticleHashes(tenant, "S002", [
-        { articleId: "b1", hash: "h2" },
-        { articleId: "b2", hash: "h3" }
+        { articleId: "b1", hash: "h2", isNew: true },
+        { articleId: "b2", hash: "h3", isNew: true }
       ])
       assert.deepStrictEqual(asObject(yield* runStore.getArticleHashes(tenant, "S002", ["b1", "b2"])), {
         b1: "h2",

@@ -8,7 +8,7 @@ import { Context, Effect, Layer, Stream } from "effect"
 import { layerPostgres as layerSourceDb } from "../layers/source-db/postgres.ts"
 import { loadTenantById } from "../src/config/load.ts"
 import type { Article } from "../src/domain/Article.ts"
-import { makeValidator, toArticle } from "../src/esl/articles.ts"
+import { isQuarantined, makeRowCheck } from "../src/esl/articles.ts"
 import { eslSource, storeSpecs } from "../src/esl/stores.ts"
 import { SourceDb } from "../src/services/SourceDb.ts"
 import { machineBusyMs, serveJob } from "./worker.ts"
@@ -43,7 +43,7 @@ const prepare = (job: CeilingJob) =>
     if (esl === undefined) return yield* Effect.die(new Error(`tenant ${tenant.id} has no esl section`))
     const context = yield* Layer.build(layerSourceDb({ tenant: tenant.id, source: tenant.source }))
     const db = Context.get(context, SourceDb)
-    const check = makeValidator(esl, tenant.timezone)
+    const check = makeRowCheck(esl, tenant.timezone)
     const source = eslSource(esl, tenant.source.schema)
     const stores: Array<{ readonly code: string; readonly articles: Array<Article> }> = []
     for (const spec of storeSpecs(esl)) {
@@ -52,7 +52,7 @@ const prepare = (job: CeilingJob) =>
       )
       const articles = rows.flatMap((row) => {
         const result = check(row)
-        return "valid" in result ? [toArticle(result.valid)] : []
+        return isQuarantined(result) ? [] : [result]
       })
       stores.push({ code: spec.code, articles })
     }

@@ -13,16 +13,6 @@ export interface Quarantined {
   readonly reason: string
 }
 
-/** A row that passed validation, with its `data` fields already written in their formats. */
-export interface ValidRow {
-  readonly key: string
-  readonly articleId: string
-  readonly articleName: string
-  readonly nfcUrl: string | undefined
-  readonly eans: ReadonlyArray<string> | undefined
-  readonly data: Readonly<Record<string, string>>
-}
-
 interface Field {
   readonly name: string
   readonly column: string
@@ -74,19 +64,19 @@ const withProblem = (problems: Array<string> | undefined, problem: string): Arra
   return problems
 }
 
-/** Whether a row check's answer is a quarantined row rather than a valid one. */
-export const isQuarantined = (result: ValidRow | Quarantined): result is Quarantined => "reason" in result
+/** Whether a row check's answer is a quarantined row rather than an article. */
+export const isQuarantined = (result: Article | Quarantined): result is Quarantined => "reason" in result
 
 /**
  * Builds the row checker for a tenant's mapping: every problem of a row is reported, not only the first. Runs for every
- * row of a pass, so it answers the valid row or the quarantined one itself, without a wrapper.
+ * row of a pass, so it answers the article or the quarantined row itself, without a wrapper or an intermediate copy.
  */
 export const makeRowCheck = (esl: EslConfig, timeZone: string) => {
   const mapping = esl.mapping
   const fields = Object.entries(mapping.data).map(([name, m]) => fieldOf(name, m))
   const keyColumn = esl.source.key_column
 
-  return (row: Row): ValidRow | Quarantined => {
+  return (row: Row): Article | Quarantined => {
     const key = keyText(row[keyColumn]) ?? ""
     let problems: Array<string> | undefined
     if (key === "") problems = withProblem(problems, `${keyColumn} (key) is empty`)
@@ -139,55 +129,51 @@ export const makeRowCheck = (esl: EslConfig, timeZone: string) => {
     if (problems !== undefined || articleId === undefined || articleName === undefined) {
       return { key, reason: (problems ?? []).join("; ") }
     }
-    return { key, articleId, articleName, nfcUrl, eans, data }
+    // Literal objects of fixed shapes rather than spreads: cheaper, and the key order the API receives stays the same.
+    if (nfcUrl === undefined) {
+      return eans === undefined ? { articleId, articleName, data } : { articleId, articleName, eans, data }
+    }
+    return eans === undefined
+      ? { articleId, articleName, nfcUrl, data }
+      : { articleId, articleName, nfcUrl, eans, data }
   }
 }
 
-/** `makeRowCheck` with its answer wrapped: `{ valid }` or `{ invalid }`. */
+/** `makeRowCheck` with the row's key beside each article: `{ valid, key }` or `{ invalid }`. */
 export const makeValidator = (esl: EslConfig, timeZone: string) => {
   const check = makeRowCheck(esl, timeZone)
-  return (row: Row): { readonly valid: ValidRow } | { readonly invalid: Quarantined } => {
+  const keyColumn = esl.source.key_column
+  return (row: Row): { readonly valid: Article; readonly key: string } | { readonly invalid: Quarantined } => {
     const result = check(row)
-    return isQuarantined(result) ? { invalid: result } : { valid: result }
+    return isQuarantined(result) ? { invalid: result } : { valid: result, key: keyText(row[keyColumn]) ?? "" }
   }
 }
 
-// Literal objects of fixed shapes rather than spreads: cheaper, and the key order the API receives stays the same.
-export const toArticle = (row: ValidRow): Article => {
-  const { articleId, articleName, nfcUrl, eans, data } = row
-  if (nfcUrl === undefined) {
-    return eans === undefined ? { articleId, articleName, data } : { articleId, articleName, eans, data }
-  }
-  return eans === undefined ? { articleId, articleName, nfcUrl, data } : { articleId, articleName, nfcUrl, eans, data }
-}
+/**
+ * The data keys of every article `makeRowCheck` builds for this mapping, in the order the hash takes them: a pass
+ * works them out once instead of sorting each article's keys.
+ */
+export const dataKeyOrder = (esl: EslConfig): ReadonlyArray<string> => Object.keys(esl.mapping.data).sort()
 
-// The data keys of every article of a pass come in the same order: the sorted order is worked out once per order.
-let lastKeys: ReadonlyArray<string> = []
-let lastSorted: ReadonlyArray<string> = []
-
-const sortedKeys = (data: Readonly<Record<string, string>>): ReadonlyArray<string> => {
-  const keys = Object.keys(data)
-  let same = keys.length === lastKeys.length
-  for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i]
-  if (same) return lastSorted
-  lastKeys = keys
-  lastSorted = keys.slice().sort()
-  return lastSorted
-}
-
-/** The text an article's hash is taken of: every field the API stores, the data keys sorted. */
-export const canonicalText = (article: Article): string => {
+/** The text an article's hash is taken of: every field the API stores, the data keys in sorted order. */
+export const canonicalText = (
+  article: Article,
+  sortedKeys: ReadonlyArray<string> = Object.keys(article.data).sort()
+): string => {
   const data = article.data
   return JSON.stringify([
     article.articleId,
     article.articleName,
     article.nfcUrl ?? null,
     article.eans ?? null,
-    sortedKeys(data).map((k) => [k, data[k]])
+    sortedKeys.map((k) => [k, data[k]])
   ])
 }
 
-/** A stable digest of everything the API would store: equal articles hash equally whatever the key order. */
-export const articleHash = (article: Article): string =>
+/**
+ * A stable digest of everything the API would store: equal articles hash equally whatever the key order. `sortedKeys`
+ * (`dataKeyOrder`) must be the sorted keys of `article.data`.
+ */
+export const articleHash = (article: Article, sortedKeys?: ReadonlyArray<string>): string =>
   // One-shot: a third faster than createHash().update().digest() for these short texts, same digest.
-  hash("sha256", canonicalText(article), "base64url")
+  hash("sha256", canonicalText(article, sortedKeys), "base64url")

@@ -4,14 +4,7 @@ import type { EslConfig } from "../domain/TenantConfig.ts"
 import { EslApi } from "../services/EslApi.ts"
 import { type ArticleHash, RunStore, type RunStoreError } from "../services/RunStore.ts"
 import type { Row } from "../services/SourceDb.ts"
-import {
-  articleHash,
-  isQuarantined,
-  type makeRowCheck,
-  type Quarantined,
-  toArticle,
-  type ValidRow
-} from "./articles.ts"
+import { articleHash, isQuarantined, type makeRowCheck, type Quarantined } from "./articles.ts"
 import { type ChangePlan, rowKey, type SourceRow } from "./extract.ts"
 import { type ChunkOutcome, prepareSend, type SendMetrics, sendChunk } from "./send.ts"
 import { valueText } from "./watermark.ts"
@@ -37,6 +30,8 @@ export interface ChunkContext {
   readonly store: string
   readonly timeZone: string
   readonly esl: EslConfig
+  /** `dataKeyOrder(esl)`: the order the content hash takes the data keys in, worked out once per pass. */
+  readonly dataKeys: ReadonlyArray<string>
   readonly plan: ChangePlan
   readonly full: boolean
   /**
@@ -50,17 +45,22 @@ export interface ChunkContext {
 
 export type RowCheck = ReturnType<typeof makeRowCheck>
 
-interface Candidate {
-  readonly article: Article
-  readonly hash: string
+/**
+ * A chunk's articles with their content hashes, one article per id (when two rows give one id, the later row's
+ * article, in the first one's place, as it would end up on the API).
+ */
+export interface ChunkArticles {
+  readonly articles: ReadonlyArray<Article>
+  /** `hashes[i]` is the hash of `articles[i]`. */
+  readonly hashes: ReadonlyArray<string>
+  /** The index in `articles` of each article id. */
+  readonly indexOf: ReadonlyMap<string, number>
 }
 
 /** A chunk checked and turned into articles: what the send and the commit need, and none of its rows. */
-interface PreparedChunk {
+interface PreparedChunk extends ChunkArticles {
   readonly rows: number
   readonly invalid: ReadonlyArray<Quarantined>
-  /** By article id; when two rows give one id, the later row's article. */
-  readonly articles: ReadonlyMap<string, Candidate>
   readonly position: ChunkResult["position"]
   readonly requeuedKeys: ReadonlyArray<string>
   readonly nullChange: number
@@ -75,7 +75,7 @@ const timed = <A, E, R>(record: (ms: number) => void, effect: Effect.Effect<A, E
   })
 
 export const validateRows = Effect.fn("esl.validate")(function* (rows: ReadonlyArray<SourceRow>, check: RowCheck) {
-  const valid: Array<ValidRow> = []
+  const valid: Array<Article> = []
   const invalid: Array<Quarantined> = []
   for (const source of rows) {
     const result = check(source.row)
@@ -86,14 +86,26 @@ export const validateRows = Effect.fn("esl.validate")(function* (rows: ReadonlyA
   return { valid, invalid }
 })
 
-/** Articles for the valid rows; when two rows give one article id, the later row wins, as it would on the API. */
-export const transformRows = Effect.fn("esl.transform")(function* (rows: ReadonlyArray<ValidRow>) {
-  const byId = new Map<string, Candidate>()
-  for (const row of rows) {
-    const article = toArticle(row)
-    byId.set(article.articleId, { article, hash: articleHash(article) })
+/** One article per id, each with its content hash; when two rows give one article id, the later row's article wins. */
+export const transformRows = Effect.fn("esl.transform")(function* (
+  valid: ReadonlyArray<Article>,
+  dataKeys: ReadonlyArray<string>
+) {
+  const articles: Array<Article> = []
+  const hashes: Array<string> = []
+  const indexOf = new Map<string, number>()
+  for (const article of valid) {
+    const at = indexOf.get(article.articleId)
+    if (at === undefined) {
+      indexOf.set(article.articleId, articles.length)
+      articles.push(article)
+      hashes.push(articleHash(article, dataKeys))
+    } else {
+      articles[at] = article
+      hashes[at] = articleHash(article, dataKeys)
+    }
   }
-  return byId
+  return { articles, hashes, indexOf } satisfies ChunkArticles
 })
 
 /** What the watermark and the re-queue need from a chunk's rows. */
@@ -114,33 +126,28 @@ const positions = (plan: ChangePlan, rows: ReadonlyArray<SourceRow>) => {
 const prepareChunk = (context: ChunkContext, check: RowCheck, rows: ReadonlyArray<SourceRow>) =>
   Effect.gen(function* () {
     const { valid, invalid } = yield* timed((ms) => context.stageMs("validate", ms), validateRows(rows, check))
-    const articles = yield* timed((ms) => context.stageMs("transform", ms), transformRows(valid))
-    return { rows: rows.length, invalid, articles, ...positions(context.plan, rows) } satisfies PreparedChunk
+    const articles = yield* timed((ms) => context.stageMs("transform", ms), transformRows(valid, context.dataKeys))
+    return { rows: rows.length, invalid, ...articles, ...positions(context.plan, rows) } satisfies PreparedChunk
   })
 
-/** The chunk's articles the API does not have yet (by content hash), their upsert made, and their hashes by id. */
+/** The chunk's articles the API does not have yet (by content hash), and their upsert made. */
 const selectChanged = (
   api: EslApi["Service"],
   context: ChunkContext,
-  articles: ReadonlyMap<string, Candidate>,
+  { articles, hashes }: ChunkArticles,
   known: ReadonlyMap<string, string>
 ) => {
-  const toSend: Array<Article> = []
-  const hashes = new Map<string, string>()
-  articles.forEach(({ article, hash }, articleId) => {
-    if (known.get(articleId) === hash) return
-    toSend.push(article)
-    hashes.set(articleId, hash)
-  })
+  const toSend =
+    known.size === 0 ? articles : articles.filter((article, i) => known.get(article.articleId) !== hashes[i])
   const send = toSend.length === 0 ? undefined : prepareSend(api, context.company, context.store, toSend)
-  return { send, hashes, unchanged: articles.size - toSend.length }
+  return { send, sent: toSend.length, unchanged: articles.length - toSend.length }
 }
 
 const nothingSent: ChunkOutcome = { accepted: [], rejected: [] }
 
 /**
- * Sends what the API lacks of a chunk. Only the figures of the chunk are kept for its result: nothing created here
- * refers to `chunk` or its articles while the upsert (which carries their JSON bytes) is in flight.
+ * Sends what the API lacks of a chunk. Only the figures, hashes and id index of the chunk are kept for its result:
+ * nothing created here refers to `chunk` or its articles while the upsert (which carries their JSON text) is in flight.
  */
 const sendChanged = (
   context: ChunkContext,
@@ -148,8 +155,8 @@ const sendChanged = (
   stored: ReadonlyMap<string, string>,
   api: EslApi["Service"]
 ) => {
-  const { rows, invalid, position, requeuedKeys, nullChange } = chunk
-  const { send, hashes, unchanged } = selectChanged(api, context, chunk.articles, stored)
+  const { rows, invalid, position, requeuedKeys, nullChange, hashes, indexOf } = chunk
+  const { send, sent, unchanged } = selectChanged(api, context, chunk, stored)
   // Without a lookup in a --full pass nothing is known; otherwise an id the lookup (or the empty store) lacks is new.
   const isNew = (articleId: string) => (context.full ? undefined : !stored.has(articleId))
   const outcome =
@@ -165,11 +172,11 @@ const sendChanged = (
       rows,
       invalid,
       unchanged,
-      sent: hashes.size,
+      sent,
       outcome,
       acceptedHashes: outcome.accepted.map((articleId) => ({
         articleId,
-        hash: hashes.get(articleId) ?? "",
+        hash: hashes[indexOf.get(articleId) ?? -1] ?? "",
         isNew: isNew(articleId)
       })),
       position,
@@ -184,7 +191,7 @@ const deliverChunk = (context: ChunkContext, chunk: PreparedChunk) => {
   const lookUp = !context.full && context.hashesStored
   const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !lookUp
     ? Effect.succeed(new Map())
-    : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.articles.keys()]))
+    : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.indexOf.keys()]))
   return Effect.flatMap(known, (stored) => EslApi.use((api) => sendChanged(context, chunk, stored, api)))
 }
 

@@ -7,7 +7,7 @@ import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { SourceDb } from "../services/SourceDb.ts"
 import { notifyConditions } from "./alerts.ts"
-import { articleHash, makeValidator, toArticle } from "./articles.ts"
+import { articleHash, dataKeyOrder, makeValidator } from "./articles.ts"
 import { eslSource, type StoreSpec, storeSpecs } from "./stores.ts"
 import { LISTED_MAX } from "./summary.ts"
 
@@ -67,6 +67,7 @@ const expectedArticles = Effect.fn("esl.verify.expected")(function* (
 ) {
   const db = yield* SourceDb
   const check = makeValidator(esl, tenant.timezone)
+  const dataKeys = dataKeyOrder(esl)
   const expected = new Map<string, { readonly key: string; readonly hash: string }>()
   let invalid = 0
   yield* db
@@ -76,10 +77,7 @@ const expectedArticles = Effect.fn("esl.verify.expected")(function* (
         Effect.sync(() => {
           const result = check(row)
           if ("invalid" in result) invalid += 1
-          else {
-            const article = toArticle(result.valid)
-            expected.set(article.articleId, { key: result.valid.key, hash: articleHash(article) })
-          }
+          else expected.set(result.valid.articleId, { key: result.key, hash: articleHash(result.valid, dataKeys) })
         })
       )
     )

@@ -1,8 +1,9 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import type { Article } from "../../src/domain/Article.ts"
-import { articleHash, canonicalText } from "../../src/esl/articles.ts"
+import { articleHash, canonicalText, dataKeyOrder, isQuarantined, makeRowCheck } from "../../src/esl/articles.ts"
 import { decimalText, formatDateTime, formatValue, roundDecimal } from "../../src/esl/format.ts"
 import { changeBound, textValue, utcMicros, valueText } from "../../src/esl/watermark.ts"
+import { item, tenantConfig } from "./fixtures.ts"
 
 const text = (r: ReturnType<typeof formatValue>) => (r.ok ? r.text : `!${r.reason}`)
 
@@ -122,5 +123,21 @@ describe("article hash", () => {
     expect(articleHash(reordered)).toBe(articleHash(a))
     expect(articleHash({ ...a, data: { ...a.data, PRICE: "1001" } })).not.toBe(articleHash(a))
     expect(articleHash({ ...a, articleName: "사과" })).not.toBe(articleHash(a))
+  })
+
+  it("takes the key order of a mapping once per pass: the same hash as sorting each article's keys", () => {
+    const config = tenantConfig({
+      mapping: {
+        article_id: "item_code",
+        article_name: "item_name",
+        data: { ZED: "item_name", SALE_PRICE: { column: "sale_price", format: "price" }, ALPHA: "store_code" }
+      }
+    })
+    const esl = config.esl ?? assert.fail("no esl section")
+    const article = makeRowCheck(esl, "UTC")(item("A1", "S001", 1, "1200.5", "우유"))
+    if (isQuarantined(article)) return assert.fail(article.reason)
+    assert.deepStrictEqual(dataKeyOrder(esl), ["ALPHA", "SALE_PRICE", "ZED"])
+    expect(canonicalText(article, dataKeyOrder(esl))).toBe(reference(article))
+    expect(articleHash(article, dataKeyOrder(esl))).toBe(articleHash(article))
   })
 })

@@ -100,6 +100,44 @@ describe("ESL sync of one store", () => {
     }).pipe(Effect.provide(layers([item("A1", "S001", 1), item("A2", "S001", 2)])))
   )
 
+  it.live("two rows of a chunk giving one article id send the later row's article once, and keep its hash", () => {
+    // The article id is the name here, so rows A1 and A2 (both "우유 1L") are one article.
+    const byName = tenantConfig({
+      mapping: {
+        article_id: "item_name",
+        article_name: "item_code",
+        data: { SALE_PRICE: { column: "sale_price", format: "price", required: true } }
+      }
+    })
+    return Effect.gen(function* () {
+      const { summary } = yield* sync(byName)
+      assert.strictEqual(summary.status, "succeeded", summary.error)
+      assert.strictEqual(summary.counts.extracted, 3)
+      assert.strictEqual(summary.counts.sent, 2)
+      assert.deepStrictEqual(
+        (yield* stored).map((a) => [a.articleId, a.articleName, a.data.SALE_PRICE]),
+        [
+          ["빵", "A3", "3000"],
+          ["우유 1L", "A2", "2000"]
+        ]
+      )
+      // The stored hash is the later row's: touching A2 without a change sends nothing.
+      const tables = yield* MemorySourceTables
+      yield* tables.update("esl_items", (r) => r.item_code === "A2", { updated_at: at(9) })
+      const second = yield* sync(byName)
+      assert.strictEqual(second.summary.counts.unchanged, 1)
+      assert.strictEqual(second.summary.counts.sent, 0)
+    }).pipe(
+      Effect.provide(
+        layers([
+          item("A1", "S001", 1, "1000", "우유 1L"),
+          item("A2", "S001", 2, "2000", "우유 1L"),
+          item("A3", "S001", 3, "3000", "빵")
+        ])
+      )
+    )
+  })
+
   it.live("a store's first pass sends without looking hashes up; later passes look them up", () => {
     const lookups: Array<number> = []
     const counting = Layer.effect(

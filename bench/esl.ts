@@ -30,7 +30,7 @@ export const BIG_ROWS_PER_STORE = 100_000
 /** The tenant defaults the sync runs with (src/domain/TenantConfig.ts), matched by the ceiling loop. */
 export const DEFAULTS = { batchSize: 500, perStore: 4, storeConcurrency: 8 } as const
 const IDLE_ROUNDS = { plain: 2, indexed: 5 } as const
-const DELIVERY_ROUNDS = 3
+const DELIVERY_ROUNDS = 5
 const RESET_STATE = "TRUNCATE storeflow_article_hashes, storeflow_watermarks, storeflow_requeue, storeflow_alert_states"
 
 const companies = `${COMPANY}:${STORES.join(",")}`

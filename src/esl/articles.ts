@@ -139,19 +139,9 @@ export const makeRowCheck = (esl: EslConfig, timeZone: string) => {
   }
 }
 
-/** `makeRowCheck` with the row's key beside each article: `{ valid, key }` or `{ invalid }`. */
-export const makeValidator = (esl: EslConfig, timeZone: string) => {
-  const check = makeRowCheck(esl, timeZone)
-  const keyColumn = esl.source.key_column
-  return (row: Row): { readonly valid: Article; readonly key: string } | { readonly invalid: Quarantined } => {
-    const result = check(row)
-    return isQuarantined(result) ? { invalid: result } : { valid: result, key: keyText(row[keyColumn]) ?? "" }
-  }
-}
-
 /**
- * The data keys of every article `makeRowCheck` builds for this mapping, in the order the hash takes them: a pass
- * works them out once instead of sorting each article's keys.
+ * The data keys of every article `makeRowCheck` builds for this mapping, in the order the hash takes them: worked out
+ * once for many articles instead of sorting each article's keys.
  */
 export const dataKeyOrder = (esl: EslConfig): ReadonlyArray<string> => Object.keys(esl.mapping.data).sort()
 

@@ -7,7 +7,7 @@ import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import type { Source } from "../services/SourceDb.ts"
 import { notifyConditions, syncConditions } from "./alerts.ts"
-import { dataKeyOrder, makeRowCheck } from "./articles.ts"
+import { makeRowCheck } from "./articles.ts"
 import { type ChunkResult, processChunk } from "./chunk.ts"
 import { detectChanges, extractRows, planChanges } from "./extract.ts"
 import type { SendMetrics } from "./send.ts"
@@ -107,7 +107,6 @@ const passOfStore = (tenant: TenantConfig, esl: EslConfig, spec: StoreSpec, summ
       store: spec.code,
       timeZone: tenant.timezone,
       esl,
-      dataKeys: dataKeyOrder(esl),
       plan,
       full,
       hashesStored,

@@ -7,7 +7,7 @@ import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { SourceDb } from "../services/SourceDb.ts"
 import { notifyConditions } from "./alerts.ts"
-import { articleHash, dataKeyOrder, makeValidator } from "./articles.ts"
+import { articleHash, dataKeyOrder, isQuarantined, keyText, makeRowCheck } from "./articles.ts"
 import { eslSource, type StoreSpec, storeSpecs } from "./stores.ts"
 import { LISTED_MAX } from "./summary.ts"
 
@@ -66,8 +66,9 @@ const expectedArticles = Effect.fn("esl.verify.expected")(function* (
   spec: StoreSpec
 ) {
   const db = yield* SourceDb
-  const check = makeValidator(esl, tenant.timezone)
+  const check = makeRowCheck(esl, tenant.timezone)
   const dataKeys = dataKeyOrder(esl)
+  const keyColumn = esl.source.key_column
   const expected = new Map<string, { readonly key: string; readonly hash: string }>()
   let invalid = 0
   yield* db
@@ -76,8 +77,11 @@ const expectedArticles = Effect.fn("esl.verify.expected")(function* (
       Stream.runForEach((row) =>
         Effect.sync(() => {
           const result = check(row)
-          if ("invalid" in result) invalid += 1
-          else expected.set(result.valid.articleId, { key: result.key, hash: articleHash(result.valid, dataKeys) })
+          if (isQuarantined(result)) invalid += 1
+          else {
+            const key = keyText(row[keyColumn]) ?? ""
+            expected.set(result.articleId, { key, hash: articleHash(result, dataKeys) })
+          }
         })
       )
     )

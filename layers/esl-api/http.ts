@@ -1,7 +1,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Duration, Effect, Layer, type Redacted, Schema } from "effect"
 import { FetchHttpClient, HttpBody, HttpClient, HttpClientRequest } from "effect/http"
-import type { Article, StoredArticle } from "../../src/domain/Article.ts"
+import { type Article, type ArticleBatch, isArticleList, type StoredArticle } from "../../src/domain/Article.ts"
 import {
   type ArticlePage,
   type BatchResult,
@@ -168,22 +168,25 @@ const make = Effect.fnUntraced(function* (options: EslHttpOptions) {
     return yield* batchResult(where, answer, ids)
   })
 
-  // The body is written when the call is made, as JSON text, and the call holds only that text and the ids: a caller
-  // that lets go of its articles (as the sync does while a chunk is in flight) does not keep them alive, and a retry
-  // sends the same text again. Text rather than bytes: no Buffer per request for V8 to account and collect.
+  // The body is made when the call is made, and the call holds only it and the ids: a caller that lets go of its
+  // articles (as the sync does while a chunk is in flight) does not keep them alive, and a retry sends the same body
+  // again. Article objects go as JSON text (no Buffer per request); a batch goes as the bytes its caller serialized,
+  // and hashed, once.
   const upsertArticles = (
     company: string,
     store: string,
-    articles: ReadonlyArray<Article>,
+    articles: ReadonlyArray<Article> | ArticleBatch,
     mode: UpsertMode = "merge"
   ): Effect.Effect<BatchResult, EslApiError> =>
-    upsertBody(
-      company,
-      store,
-      jsonText(JSON.stringify(articles)),
-      articles.map((article) => article.articleId),
-      mode
-    )
+    isArticleList(articles)
+      ? upsertBody(
+          company,
+          store,
+          jsonText(JSON.stringify(articles)),
+          articles.map((article) => article.articleId),
+          mode
+        )
+      : upsertBody(company, store, HttpBody.uint8Array(articles.body, "application/json"), articles.ids, mode)
 
   const deleteArticles = Effect.fn("EslApi.deleteArticles")(function* (
     company: string,

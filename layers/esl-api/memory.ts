@@ -1,5 +1,11 @@
-import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Semaphore } from "effect"
-import { type Article, type StoredArticle, storedArticle } from "../../src/domain/Article.ts"
+import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, Semaphore } from "effect"
+import {
+  Article,
+  type ArticleBatch,
+  isArticleList,
+  type StoredArticle,
+  storedArticle
+} from "../../src/domain/Article.ts"
 import {
   type ArticlePage,
   type BatchResult,
@@ -32,6 +38,8 @@ interface Pending<A> {
 
 const byArticleId = (a: StoredArticle, b: StoredArticle): number =>
   a.articleId < b.articleId ? -1 : a.articleId > b.articleId ? 1 : 0
+
+const decodeBody = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Array(Article)))
 
 /** Mirrors the server's per-article validation; `undefined` when the article is acceptable. */
 const articleProblem = (article: Article): string | undefined => {
@@ -170,10 +178,14 @@ export const layerMemory = (options: EslMemoryOptions): Layer.Layer<EslApi | Esl
       const upsertArticles = Effect.fn("EslApi.upsertArticles")(function* (
         company: string,
         store: string,
-        articles: ReadonlyArray<Article>,
+        given: ReadonlyArray<Article> | ArticleBatch,
         mode: UpsertMode = "merge"
       ) {
         const call = { operation: "upsertArticles" as const, company, store, mode }
+        // A body that is not a JSON array of articles is refused as an empty one would be, as a server refuses it: 405.
+        const articles = isArticleList(given)
+          ? given
+          : Option.getOrElse(decodeBody(new TextDecoder().decode(given.body)), () => [])
         return yield* articleRoute(
           call,
           () => articles.length,

@@ -10,6 +10,19 @@ export const Article = Schema.Struct({
 })
 export type Article = typeof Article.Type
 
+/**
+ * Articles already serialized, as the sync sends them: the request body (their JSON array, UTF-8) and their ids in the
+ * same order. The sync hashes each article's bytes, so it serializes each article once and sends those bytes.
+ */
+export interface ArticleBatch {
+  readonly ids: ReadonlyArray<string>
+  readonly body: Uint8Array
+}
+
+/** Whether an upsert was given article objects rather than their texts. */
+export const isArticleList = (articles: ReadonlyArray<Article> | ArticleBatch): articles is ReadonlyArray<Article> =>
+  Array.isArray(articles)
+
 /** An article as the API reports it back when listing a store. */
 export interface StoredArticle extends Article {
   readonly lastUpdated: string

@@ -121,6 +121,7 @@ export const FieldMapping = Schema.Union([
   })
 ])
 export type FieldMapping = typeof FieldMapping.Type
+export type FieldMappingEncoded = typeof FieldMapping.Encoded
 
 export const ArticleMapping = Schema.Struct({
   article_id: Identifier,

@@ -73,7 +73,11 @@ export const isQuarantined = (result: Article | Quarantined): result is Quaranti
  */
 export const makeRowCheck = (esl: EslConfig, timeZone: string) => {
   const mapping = esl.mapping
-  const fields = Object.entries(mapping.data).map(([name, m]) => fieldOf(name, m))
+  // Sorted by name (`dataKeyOrder`): the article's JSON text, which is sent and hashed, does not depend on the order
+  // of the mapping in the tenant file.
+  const fields = Object.entries(mapping.data)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, m]) => fieldOf(name, m))
   const keyColumn = esl.source.key_column
 
   return (row: Row): Article | Quarantined => {
@@ -129,41 +133,67 @@ export const makeRowCheck = (esl: EslConfig, timeZone: string) => {
     if (problems !== undefined || articleId === undefined || articleName === undefined) {
       return { key, reason: (problems ?? []).join("; ") }
     }
-    // Literal objects of fixed shapes rather than spreads: cheaper, and the key order the API receives stays the same.
-    if (nfcUrl === undefined) {
-      return eans === undefined ? { articleId, articleName, data } : { articleId, articleName, eans, data }
-    }
-    return eans === undefined
-      ? { articleId, articleName, nfcUrl, data }
-      : { articleId, articleName, nfcUrl, eans, data }
+    return buildArticle(articleId, articleName, nfcUrl, eans, data)
   }
 }
 
 /**
- * The data keys of every article `makeRowCheck` builds for this mapping, in the order the hash takes them: worked out
- * once for many articles instead of sorting each article's keys.
+ * An article with its fields in the one order `articleText` relies on: id, name, NFC URL, barcodes, data. `data` must
+ * hold its keys in `dataKeyOrder`. Literal objects of fixed shapes rather than spreads: cheaper for many articles.
  */
+export const buildArticle = (
+  articleId: string,
+  articleName: string,
+  nfcUrl: string | undefined,
+  eans: ReadonlyArray<string> | undefined,
+  data: Record<string, string>
+): Article => {
+  if (nfcUrl === undefined) {
+    return eans === undefined ? { articleId, articleName, data } : { articleId, articleName, eans, data }
+  }
+  return eans === undefined ? { articleId, articleName, nfcUrl, data } : { articleId, articleName, nfcUrl, eans, data }
+}
+
+/** The data keys of every article `makeRowCheck` builds for this mapping, in the order they are sent and hashed. */
 export const dataKeyOrder = (esl: EslConfig): ReadonlyArray<string> => Object.keys(esl.mapping.data).sort()
 
-/** The text an article's hash is taken of: every field the API stores, the data keys in sorted order. */
-export const canonicalText = (
-  article: Article,
-  sortedKeys: ReadonlyArray<string> = Object.keys(article.data).sort()
-): string => {
-  const data = article.data
-  return JSON.stringify([
+/**
+ * The JSON text an article is sent as, and its content hash is taken of. Equal content gives equal text for articles
+ * built by `makeRowCheck` or `buildArticle` (fixed field order, data keys in `dataKeyOrder`), whatever the mapping's
+ * order in the tenant file.
+ */
+export const articleText = (article: Article): string => JSON.stringify(article)
+
+/** Hashes of `articleText` carry this prefix; a stored hash without it was taken of `legacyText`, as they once were. */
+const HASH_PREFIX = "2:"
+
+/** A stable digest of everything the API stores for an article: SHA-256 of its `articleText` (or of its UTF-8). */
+export const contentHash = (content: string | Uint8Array): string =>
+  // One-shot: a third faster than createHash().update().digest() for these short texts, same digest.
+  `${HASH_PREFIX}${hash("sha256", content, "base64url")}`
+
+/**
+ * The text hashes were taken of before they were taken of the sent text: id, name, NFC URL, barcodes and the data
+ * pairs in sorted key order, as one JSON array. Kept so that hashes stored then still spare unchanged articles.
+ */
+export const legacyText = (article: Article): string =>
+  JSON.stringify([
     article.articleId,
     article.articleName,
     article.nfcUrl ?? null,
     article.eans ?? null,
-    sortedKeys.map((k) => [k, data[k]])
+    Object.keys(article.data)
+      .sort()
+      .map((k) => [k, article.data[k]])
   ])
-}
 
 /**
- * A stable digest of everything the API would store: equal articles hash equally whatever the key order. `sortedKeys`
- * (`dataKeyOrder`) must be the sorted keys of `article.data`.
+ * Whether the hash stored for an article (after it was last accepted) says the API holds this content already:
+ * `hashOfText` is the article's `contentHash`, `text` its `articleText`. A hash stored in the earlier format is compared
+ * with that format's hash of the same article, so upgrading storeflow does not send every article again.
  */
-export const articleHash = (article: Article, sortedKeys?: ReadonlyArray<string>): string =>
-  // One-shot: a third faster than createHash().update().digest() for these short texts, same digest.
-  hash("sha256", canonicalText(article, sortedKeys), "base64url")
+export const sameContent = (stored: string | undefined, hashOfText: string, text: () => string): boolean => {
+  if (stored === undefined) return false
+  if (stored.startsWith(HASH_PREFIX)) return stored === hashOfText
+  return stored === hash("sha256", legacyText(JSON.parse(text()) as Article), "base64url")
+}

@@ -4,9 +4,10 @@ import type { EslConfig } from "../domain/TenantConfig.ts"
 import { EslApi } from "../services/EslApi.ts"
 import { type ArticleHash, RunStore, type RunStoreError } from "../services/RunStore.ts"
 import type { Row } from "../services/SourceDb.ts"
-import { articleHash, dataKeyOrder, isQuarantined, type makeRowCheck, type Quarantined } from "./articles.ts"
+import { isQuarantined, type makeRowCheck, type Quarantined, sameContent } from "./articles.ts"
 import { type ChangePlan, rowKey, type SourceRow } from "./extract.ts"
 import { type ChunkOutcome, prepareSend, type SendMetrics, sendChunk } from "./send.ts"
+import { batchOf, type SerializedArticles, serializeArticles, textAt } from "./serialize.ts"
 import { valueText } from "./watermark.ts"
 
 /** What one chunk of source rows became; the commit step turns it into durable state. */
@@ -43,20 +44,8 @@ export interface ChunkContext {
 
 export type RowCheck = ReturnType<typeof makeRowCheck>
 
-/**
- * A chunk's articles with their content hashes, one article per id (when two rows give one id, the later row's
- * article, in the first one's place, as it would end up on the API).
- */
-export interface ChunkArticles {
-  readonly articles: ReadonlyArray<Article>
-  /** `hashes[i]` is the hash of `articles[i]`. */
-  readonly hashes: ReadonlyArray<string>
-  /** The index in `articles` of each article id. */
-  readonly indexOf: ReadonlyMap<string, number>
-}
-
 /** A chunk checked and turned into articles: what the send and the commit need, and none of its rows. */
-interface PreparedChunk extends ChunkArticles {
+interface PreparedChunk extends SerializedArticles {
   readonly rows: number
   readonly invalid: ReadonlyArray<Quarantined>
   readonly position: ChunkResult["position"]
@@ -84,27 +73,9 @@ export const validateRows = Effect.fn("esl.validate")(function* (rows: ReadonlyA
   return { valid, invalid }
 })
 
-/** One article per id, each with its content hash; when two rows give one article id, the later row's article wins. */
-export const transformRows = Effect.fn("esl.transform")(function* (
-  valid: ReadonlyArray<Article>,
-  dataKeys: ReadonlyArray<string>
-) {
-  const articles: Array<Article> = []
-  const hashes: Array<string> = []
-  const indexOf = new Map<string, number>()
-  for (const article of valid) {
-    const hash = articleHash(article, dataKeys)
-    const at = indexOf.get(article.articleId)
-    if (at === undefined) {
-      indexOf.set(article.articleId, articles.length)
-      articles.push(article)
-      hashes.push(hash)
-    } else {
-      articles[at] = article
-      hashes[at] = hash
-    }
-  }
-  return { articles, hashes, indexOf } satisfies ChunkArticles
+/** Serializes and hashes the chunk's articles, one per article id (the later row's when two rows give one id). */
+export const transformRows = Effect.fn("esl.transform")(function* (valid: ReadonlyArray<Article>) {
+  return serializeArticles(valid)
 })
 
 /** What the watermark and the re-queue need from a chunk's rows. */
@@ -125,9 +96,7 @@ const positions = (plan: ChangePlan, rows: ReadonlyArray<SourceRow>) => {
 const prepareChunk = (context: ChunkContext, check: RowCheck, rows: ReadonlyArray<SourceRow>) =>
   Effect.gen(function* () {
     const { valid, invalid } = yield* timed((ms) => context.stageMs("validate", ms), validateRows(rows, check))
-    // The mapping's data keys in hash order, once per chunk rather than sorted again for every article.
-    const dataKeys = dataKeyOrder(context.esl)
-    const articles = yield* timed((ms) => context.stageMs("transform", ms), transformRows(valid, dataKeys))
+    const articles = yield* timed((ms) => context.stageMs("transform", ms), transformRows(valid))
     return { rows: rows.length, invalid, ...articles, ...positions(context.plan, rows) } satisfies PreparedChunk
   })
 
@@ -135,20 +104,26 @@ const prepareChunk = (context: ChunkContext, check: RowCheck, rows: ReadonlyArra
 const selectChanged = (
   api: EslApi["Service"],
   context: ChunkContext,
-  { articles, hashes }: ChunkArticles,
+  serialized: SerializedArticles,
   known: ReadonlyMap<string, string>
 ) => {
-  const toSend =
-    known.size === 0 ? articles : articles.filter((article, i) => known.get(article.articleId) !== hashes[i])
-  const send = toSend.length === 0 ? undefined : prepareSend(api, context.company, context.store, toSend)
-  return { send, sent: toSend.length, unchanged: articles.length - toSend.length }
+  const { ids, hashes } = serialized
+  const toSend: Array<number> = []
+  for (let i = 0; i < ids.length; i++) {
+    const stored = known.get(ids[i] as string)
+    // The text is decoded only for a hash stored in the earlier format.
+    if (stored === undefined || !sameContent(stored, hashes[i] as string, () => textAt(serialized, i))) toSend.push(i)
+  }
+  const send =
+    toSend.length === 0 ? undefined : prepareSend(api, context.company, context.store, batchOf(serialized, toSend))
+  return { send, sent: toSend.length, unchanged: ids.length - toSend.length }
 }
 
 const nothingSent: ChunkOutcome = { accepted: [], rejected: [] }
 
 /**
  * Sends what the API lacks of a chunk. Only the figures, hashes and id index of the chunk are kept for its result:
- * nothing created here refers to `chunk` or its articles while the upsert (which carries their JSON text) is in flight.
+ * nothing created here refers to `chunk` or its texts while the upsert (which carries the request body) is in flight.
  */
 const sendChanged = (
   context: ChunkContext,
@@ -192,7 +167,7 @@ const deliverChunk = (context: ChunkContext, chunk: PreparedChunk) => {
   const lookUp = !context.full && context.hashesStored
   const known: Effect.Effect<ReadonlyMap<string, string>, RunStoreError, RunStore> = !lookUp
     ? Effect.succeed(new Map())
-    : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, [...chunk.indexOf.keys()]))
+    : RunStore.use((runStore) => runStore.getArticleHashes(context.tenant, context.store, chunk.ids))
   return Effect.flatMap(known, (stored) => EslApi.use((api) => sendChanged(context, chunk, stored, api)))
 }
 

@@ -1,5 +1,5 @@
 import { Clock, Duration, Effect, Schedule } from "effect"
-import type { Article } from "../domain/Article.ts"
+import type { ArticleBatch } from "../domain/Article.ts"
 import type { EslConfig } from "../domain/TenantConfig.ts"
 import type { BatchResult, EslApi, EslApiError } from "../services/EslApi.ts"
 import type { Rejection } from "./summary.ts"
@@ -51,8 +51,8 @@ const measured = <A>(metrics: SendMetrics, call: Effect.Effect<A, EslApiError>) 
 }
 
 /**
- * The upsert of one chunk, made from its articles: the call holds the request body and the ids, not the articles, so
- * they can be let go while the chunk is in flight.
+ * The upsert of one chunk, made from its serialized articles: the call holds the request body and the ids, nothing
+ * else of the chunk, while it is in flight.
  */
 export interface PreparedSend {
   readonly articleIds: ReadonlyArray<string>
@@ -63,9 +63,9 @@ export const prepareSend = (
   api: EslApi["Service"],
   company: string,
   store: string,
-  articles: ReadonlyArray<Article>
+  articles: ArticleBatch
 ): PreparedSend => ({
-  articleIds: articles.map((article) => article.articleId),
+  articleIds: articles.ids,
   upsert: api.upsertArticles(company, store, articles, "merge")
 })
 

@@ -7,7 +7,15 @@ import { EslApi } from "../services/EslApi.ts"
 import { RunStore } from "../services/RunStore.ts"
 import { SourceDb } from "../services/SourceDb.ts"
 import { notifyConditions } from "./alerts.ts"
-import { articleHash, dataKeyOrder, isQuarantined, keyText, makeRowCheck } from "./articles.ts"
+import {
+  articleText,
+  buildArticle,
+  contentHash,
+  dataKeyOrder,
+  isQuarantined,
+  keyText,
+  makeRowCheck
+} from "./articles.ts"
 import { eslSource, type StoreSpec, storeSpecs } from "./stores.ts"
 import { LISTED_MAX } from "./summary.ts"
 
@@ -34,27 +42,28 @@ export interface VerifySummary {
   readonly different: Array<string>
 }
 
-/** What the API holds, reduced to the fields the tenant's mapping sends (the API may hold more fields). */
-const comparable = (esl: EslConfig, stored: StoredArticle) => {
-  const names = Object.keys(esl.mapping.data)
-  return articleHash({
-    articleId: stored.articleId,
-    articleName: stored.articleName,
-    ...(esl.mapping.nfc_url !== undefined && stored.nfcUrl !== undefined ? { nfcUrl: stored.nfcUrl } : {}),
-    ...(esl.mapping.eans !== undefined && stored.eans !== undefined && stored.eans.length > 0
-      ? { eans: stored.eans }
-      : {}),
-    data: Object.fromEntries(names.map((n) => [n, stored.data[n] ?? ""]))
-  })
+/** The content hash of what the API holds, reduced to the fields the tenant's mapping sends (it may hold more). */
+const comparable = (esl: EslConfig, dataKeys: ReadonlyArray<string>, stored: StoredArticle) => {
+  const data: Record<string, string> = {}
+  for (const name of dataKeys) data[name] = stored.data[name] ?? ""
+  const article = buildArticle(
+    stored.articleId,
+    stored.articleName,
+    esl.mapping.nfc_url === undefined ? undefined : stored.nfcUrl,
+    esl.mapping.eans !== undefined && stored.eans !== undefined && stored.eans.length > 0 ? stored.eans : undefined,
+    data
+  )
+  return contentHash(articleText(article))
 }
 
 /** Every page of the store's articles on the API, as hashes of what the mapping controls. */
 const apiArticles = Effect.fn("esl.verify.list")(function* (esl: EslConfig, store: string) {
   const api = yield* EslApi
+  const dataKeys = dataKeyOrder(esl)
   const found = new Map<string, string>()
   for (let page = 0; ; page++) {
     const result = yield* api.listArticles(esl.company, store, page, PAGE_SIZE)
-    for (const article of result.articles) found.set(article.articleId, comparable(esl, article))
+    for (const article of result.articles) found.set(article.articleId, comparable(esl, dataKeys, article))
     if (result.articles.length < PAGE_SIZE || found.size >= result.total) return found
   }
 })
@@ -67,7 +76,6 @@ const expectedArticles = Effect.fn("esl.verify.expected")(function* (
 ) {
   const db = yield* SourceDb
   const check = makeRowCheck(esl, tenant.timezone)
-  const dataKeys = dataKeyOrder(esl)
   const keyColumn = esl.source.key_column
   const expected = new Map<string, { readonly key: string; readonly hash: string }>()
   let invalid = 0
@@ -80,7 +88,7 @@ const expectedArticles = Effect.fn("esl.verify.expected")(function* (
           if (isQuarantined(result)) invalid += 1
           else {
             const key = keyText(row[keyColumn]) ?? ""
-            expected.set(result.articleId, { key, hash: articleHash(result, dataKeys) })
+            expected.set(result.articleId, { key, hash: contentHash(articleText(result)) })
           }
         })
       )

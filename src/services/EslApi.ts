@@ -1,5 +1,5 @@
 import { Context, type Effect, type Redacted, Schema } from "effect"
-import type { Article, StoredArticle } from "../domain/Article.ts"
+import type { Article, ArticleBatch, StoredArticle } from "../domain/Article.ts"
 
 /** An access token for one company; shared by all its stores. */
 export interface EslToken {
@@ -79,11 +79,11 @@ export class EslApi extends Context.Service<
   {
     /** A valid token for the company: cached, renewed before expiry, one login at a time per company. */
     readonly token: (company: string) => Effect.Effect<EslToken, EslApiError>
-    /** Sends up to 1000 articles; `merge` is PUT (merge fields), `replace` is POST. */
+    /** Sends up to 1000 articles, as objects or already serialized; `merge` is PUT (merge fields), `replace` is POST. */
     readonly upsertArticles: (
       company: string,
       store: string,
-      articles: ReadonlyArray<Article>,
+      articles: ReadonlyArray<Article> | ArticleBatch,
       mode?: UpsertMode
     ) => Effect.Effect<BatchResult, EslApiError>
     /** Deletes articles by id. */

@@ -169,6 +169,31 @@ describe("EslApi in memory: upsert", () => {
   )
 })
 
+describe("EslApi in memory: serialized articles", () => {
+  it.effect("takes a batch's JSON body as the sync sends it; a body that is not articles is 405", () =>
+    withApi(
+      Effect.gen(function* () {
+        const api = yield* EslApi
+        const memory = yield* EslMemory
+        const articles = [article("a", { PRICE: "1" }), article("b", {}, { eans: ["880"] })]
+        const body = new TextEncoder().encode(JSON.stringify(articles))
+        const result = yield* api.upsertArticles("acme", "s1", { ids: ["a", "b"], body })
+        assert.strictEqual(result.validCount, 2)
+        assert.deepStrictEqual(
+          (yield* memory.articles("acme", "s1")).map(({ lastUpdated: _, ...held }) => held),
+          articles
+        )
+        for (const text of ['[{"articleId": 1}]', "not json"]) {
+          const refused = yield* Effect.flip(
+            api.upsertArticles("acme", "s1", { ids: ["x"], body: new TextEncoder().encode(text) })
+          )
+          expectInvalid(refused, "POST_BODY_MISSING_OR_INVALID_DATA_IN_REQUEST")
+        }
+      })
+    )
+  )
+})
+
 describe("EslApi in memory: addressing", () => {
   it.effect("an unknown company is 403 COMPANY_NOT_FOUND on every route, without a login", () =>
     withApi(

@@ -1,6 +1,16 @@
+import { createHash } from "node:crypto"
 import { assert, describe, expect, it } from "@effect/vitest"
 import type { Article } from "../../src/domain/Article.ts"
-import { articleHash, canonicalText, dataKeyOrder, isQuarantined, makeRowCheck } from "../../src/esl/articles.ts"
+import type { FieldMappingEncoded } from "../../src/domain/TenantConfig.ts"
+import {
+  articleText,
+  contentHash,
+  dataKeyOrder,
+  isQuarantined,
+  legacyText,
+  makeRowCheck,
+  sameContent
+} from "../../src/esl/articles.ts"
 import { decimalText, formatDateTime, formatValue, roundDecimal } from "../../src/esl/format.ts"
 import { changeBound, textValue, utcMicros, valueText } from "../../src/esl/watermark.ts"
 import { item, tenantConfig } from "./fixtures.ts"
@@ -95,8 +105,9 @@ describe("watermark values", () => {
   })
 })
 
-describe("article hash", () => {
-  // Stored hashes were taken of this JSON: the text must stay the same, character for character.
+describe("article text and content hash", () => {
+  // Hashes stored before the hash was taken of the sent text were taken of this JSON: the legacy text must stay the
+  // same, character for character, or every article with such a hash would be sent again.
   const reference = (a: Article) =>
     JSON.stringify([
       a.articleId,
@@ -107,37 +118,60 @@ describe("article hash", () => {
         .sort()
         .map((k) => [k, a.data[k]])
     ])
+  const legacyHash = (a: Article) => createHash("sha256").update(reference(a)).digest("base64url")
   const articles: ReadonlyArray<Article> = [
     { articleId: "A1", articleName: '사과 "부사" 1kg', data: { PRICE: "1000", NAME: "a\\b\nc", EMPTY: "" } },
     { articleId: "A2", articleName: "Pear", nfcUrl: "https://x/y?z=1", eans: ["880", "881"], data: {} },
     { articleId: "A3", articleName: "\u0001\u2028 emoji 🍎", eans: [], data: { Z: "1", A: "2", M: "\u00e9" } }
   ]
+  const mapping = (data: Record<string, FieldMappingEncoded>) =>
+    tenantConfig({ mapping: { article_id: "item_code", article_name: "item_name", data } }).esl ??
+    assert.fail("no esl section")
+  const built = (esl: ReturnType<typeof mapping>, row = item("A1", "S001", 1, "1200.5", "우유")) => {
+    const article = makeRowCheck(esl, "UTC")(row)
+    return isQuarantined(article) ? assert.fail(article.reason) : article
+  }
+  const data = {
+    ZED: "item_name",
+    SALE_PRICE: { column: "sale_price", format: "price" },
+    ALPHA: "store_code"
+  } as const satisfies Record<string, FieldMappingEncoded>
 
-  it("is taken of the same text as the JSON of [id, name, nfcUrl, eans, sorted data pairs]", () => {
-    for (const article of articles) expect(canonicalText(article)).toBe(reference(article))
+  it("keeps the legacy text of the hashes stored before", () => {
+    for (const article of articles) expect(legacyText(article)).toBe(reference(article))
   })
 
-  it("does not depend on the order of the data keys, and changes with any value", () => {
-    const a = articles[0] as Article
-    const reordered = { ...a, data: { EMPTY: "", NAME: "a\\b\nc", PRICE: "1000" } }
-    expect(articleHash(reordered)).toBe(articleHash(a))
-    expect(articleHash({ ...a, data: { ...a.data, PRICE: "1001" } })).not.toBe(articleHash(a))
-    expect(articleHash({ ...a, articleName: "사과" })).not.toBe(articleHash(a))
+  it("sends and hashes the data fields sorted by name, whatever their order in the tenant file", () => {
+    const forward = built(mapping(data))
+    const backward = built(mapping({ ALPHA: data.ALPHA, SALE_PRICE: data.SALE_PRICE, ZED: data.ZED }))
+    assert.deepStrictEqual(dataKeyOrder(mapping(data)), ["ALPHA", "SALE_PRICE", "ZED"])
+    assert.strictEqual(
+      articleText(forward),
+      '{"articleId":"A1","articleName":"우유","data":{"ALPHA":"S001","SALE_PRICE":"1201","ZED":"우유"}}'
+    )
+    assert.strictEqual(articleText(backward), articleText(forward))
+    assert.strictEqual(contentHash(articleText(backward)), contentHash(articleText(forward)))
   })
 
-  it("takes the key order of a mapping once per pass: the same hash as sorting each article's keys", () => {
-    const config = tenantConfig({
-      mapping: {
-        article_id: "item_code",
-        article_name: "item_name",
-        data: { ZED: "item_name", SALE_PRICE: { column: "sale_price", format: "price" }, ALPHA: "store_code" }
-      }
-    })
-    const esl = config.esl ?? assert.fail("no esl section")
-    const article = makeRowCheck(esl, "UTC")(item("A1", "S001", 1, "1200.5", "우유"))
-    if (isQuarantined(article)) return assert.fail(article.reason)
-    assert.deepStrictEqual(dataKeyOrder(esl), ["ALPHA", "SALE_PRICE", "ZED"])
-    expect(canonicalText(article, dataKeyOrder(esl))).toBe(reference(article))
-    expect(articleHash(article, dataKeyOrder(esl))).toBe(articleHash(article))
+  it("changes with any value the API stores", () => {
+    const esl = mapping(data)
+    const base = contentHash(articleText(built(esl)))
+    assert.notStrictEqual(contentHash(articleText(built(esl, item("A1", "S001", 1, "1300", "우유")))), base)
+    assert.notStrictEqual(contentHash(articleText(built(esl, item("A1", "S001", 1, "1200.5", "사과")))), base)
+    assert.notStrictEqual(contentHash(articleText(built(esl, item("A2", "S001", 1, "1200.5", "우유")))), base)
+  })
+
+  it("recognises the API's content by a stored hash of either format", () => {
+    for (const article of articles) {
+      const text = () => articleText(article)
+      const hash = contentHash(text())
+      assert.strictEqual(contentHash(Buffer.from(text())), hash, "the same digest of the text's UTF-8")
+      assert.isTrue(sameContent(hash, hash, text))
+      assert.isTrue(sameContent(legacyHash(article), hash, text), "a hash stored in the legacy format")
+      assert.isFalse(sameContent(undefined, hash, text), "nothing stored")
+      const other = { ...article, articleName: `${article.articleName}!` }
+      assert.isFalse(sameContent(contentHash(articleText(other)), hash, text))
+      assert.isFalse(sameContent(legacyHash(other), hash, text), "a legacy hash of other content")
+    }
   })
 })

@@ -2,7 +2,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Console, Effect, Redacted } from "effect"
 import { layerPostgres as layerRunStore } from "../layers/run-store/postgres.ts"
 import { eslTenantLayer, etlTenantLayer } from "../layers/tenant.ts"
-import { runCli } from "../src/main.ts"
+import { runCli } from "../src/cli/main.ts"
 
 export interface CliPassResult {
   /** From the call to the exit code: config load, pools, migrations check, the command's work. */

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process"
-import { rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { copyTenants, editFile, exampleEnv, projectRoot } from "../support/tenants.ts"
@@ -34,5 +35,23 @@ describe("process exit codes", () => {
     assert.strictEqual(unknown.status, 2, unknown.stderr)
     assert.include(unknown.stderr, 'no tenant "nope"')
     assert.strictEqual(storeflow(["tenants", "list", "--no-such-flag"]).status, 1)
+  })
+
+  it("keeps the compiled modules for the next command (in the temporary folder), and runs without that cache", () => {
+    const temp = mkdtempSync(join(tmpdir(), "storeflow-tmp-"))
+    dirs.push(temp)
+    // As a user runs it: a coverage run of the tests turns the cache off for the processes it starts.
+    const first = storeflow(["--version"], {
+      TMPDIR: temp,
+      NODE_COMPILE_CACHE: undefined,
+      NODE_DISABLE_COMPILE_CACHE: undefined
+    })
+    assert.strictEqual(first.status, 0, first.stderr)
+    assert.include(first.stdout, "storeflow v")
+    const cached = readdirSync(join(temp, "node-compile-cache"), { recursive: true })
+    assert.isAbove(cached.length, 0, "nothing was cached")
+    const uncached = storeflow(["--version"], { NODE_DISABLE_COMPILE_CACHE: "1" })
+    assert.strictEqual(uncached.status, 0, uncached.stderr)
+    assert.strictEqual(uncached.stdout, first.stdout)
   })
 })

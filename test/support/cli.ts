@@ -2,8 +2,8 @@ import { NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import { layerMemory } from "../../layers/run-store/memory.ts"
 import { eslTenantLayer, etlTenantLayer } from "../../layers/tenant.ts"
+import { type CliLayers, runCli } from "../../src/cli/main.ts"
 import type { Env } from "../../src/config/load.ts"
-import { type CliLayers, runCli } from "../../src/main.ts"
 
 export interface CliResult {
   readonly code: number

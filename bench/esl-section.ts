@@ -223,7 +223,7 @@ benchmark itself) shows what bounds the ratio on this 2-core machine: the delive
 ${fixed(pass.memory.machineBusyMs / bestCeiling.result.loopMachineBusyMs, 2)}× the CPU time of the ceiling, so even with
 both cores busy from start to end it could not take less than ${secs(pass.memory.machineBusyMs / 2)}
 (${fixed((bestCeiling.result.wallMs / (pass.memory.machineBusyMs / 2)) * 100, 0)} % of the ceiling's rate). It gets
-faster only by doing less work per row, in storeflow (read and decode the rows, check, map, hash, serialize, send,
+faster only by doing less work per row, in storeflow (read and decode the rows, check, map, serialize and hash, send,
 record) or in PostgreSQL (serve the rows, store the hashes); the ceiling reads nothing, checks nothing and records
 nothing. Per-store pass of the best delivery round
 ${fixed(Math.min(...durations) / 1000, 1)}–${fixed(Math.max(...durations) / 1000, 1)} s; time by stage, summed over the stores

@@ -137,13 +137,17 @@ layer(TestDatabase.layer, { excludeTestServices: true, timeout: "120 seconds" })
       Effect.gen(function* () {
         const world = yield* daemonWorld
         writeTenant(world.tenantsDir, "shop")
-        yield* world.sim.addFaults({ kind: "latency", ms: 1500, route: "PUT /common/articles" })
+        // Every PUT is held far longer than the shutdown timeout allows a run to finish.
+        yield* world.sim.addFaults({ kind: "latency", ms: 10_000, route: "PUT /common/articles" })
         const daemon = yield* spawnDaemon(
           ["--tenants-dir", world.tenantsDir, "daemon", "--listen", "off", "--shutdown-timeout", "300ms"],
           world.env
         )
         yield* daemon.waitFor(/storeflow daemon/)
-        yield* Effect.sleep("1500 millis")
+        // SIGTERM once a run is in the middle of its PUT: a fixed sleep raced the run on a busy machine.
+        yield* Effect.gen(function* () {
+          while ((yield* world.sim.stats).inFlight === 0) yield* Effect.sleep("50 millis")
+        }).pipe(Effect.timeout("10 seconds"))
         assert.strictEqual(yield* daemon.stop("SIGTERM"), 0)
         const runs = yield* query<{ status: string }>(
           world.url,

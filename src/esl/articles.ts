@@ -73,11 +73,9 @@ export const isQuarantined = (result: Article | Quarantined): result is Quaranti
  */
 export const makeRowCheck = (esl: EslConfig, timeZone: string) => {
   const mapping = esl.mapping
-  // Sorted by name (`dataKeyOrder`): the article's JSON text, which is sent and hashed, does not depend on the order
-  // of the mapping in the tenant file.
-  const fields = Object.entries(mapping.data)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, m]) => fieldOf(name, m))
+  // In `dataKeyOrder`: the article's JSON text, which is sent and hashed, does not depend on the order of the mapping
+  // in the tenant file.
+  const fields = sortedDataFields(esl).map(([name, m]) => fieldOf(name, m))
   const keyColumn = esl.source.key_column
 
   return (row: Row): Article | Quarantined => {
@@ -154,8 +152,12 @@ export const buildArticle = (
   return eans === undefined ? { articleId, articleName, nfcUrl, data } : { articleId, articleName, nfcUrl, eans, data }
 }
 
+/** The mapping's data fields sorted by name (code unit order): the order of every article's data keys. */
+const sortedDataFields = (esl: EslConfig): Array<[string, FieldMapping]> =>
+  Object.entries(esl.mapping.data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+
 /** The data keys of every article `makeRowCheck` builds for this mapping, in the order they are sent and hashed. */
-export const dataKeyOrder = (esl: EslConfig): ReadonlyArray<string> => Object.keys(esl.mapping.data).sort()
+export const dataKeyOrder = (esl: EslConfig): ReadonlyArray<string> => sortedDataFields(esl).map(([name]) => name)
 
 /**
  * The JSON text an article is sent as, and its content hash is taken of. Equal content gives equal text for articles

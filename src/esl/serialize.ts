@@ -64,15 +64,16 @@ const CLOSE = 0x5d // ]
 /** The upsert body of the articles at `indexes` (in that order): their bytes as one JSON array. */
 export const batchOf = (serialized: SerializedArticles, indexes: ReadonlyArray<number>): ArticleBatch => {
   const { bytes, starts, ends } = serialized
-  let size = 1 + indexes.length
+  // The brackets and a comma between each two articles.
+  let size = 2 + Math.max(0, indexes.length - 1)
   for (const i of indexes) size += (ends[i] as number) - (starts[i] as number)
-  const body = Buffer.allocUnsafe(Math.max(size, 2))
+  const body = Buffer.allocUnsafe(size)
   body[0] = OPEN
   let at = 1
   indexes.forEach((i, n) => {
     if (n > 0) body[at++] = COMMA
     at += bytes.copy(body, at, starts[i], ends[i])
   })
-  body[at++] = CLOSE
-  return { ids: indexes.map((i) => serialized.ids[i] as string), body: body.subarray(0, at) }
+  body[at] = CLOSE
+  return { ids: indexes.map((i) => serialized.ids[i] as string), body }
 }
